@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context';
+import { registerDoctor } from './doctor';
+import { registerPlugins } from './plugins';
+import { registerResolve } from './resolve';
+import { registerRun } from './run';
+import { registerSchema } from './schema';
+import { registerValidate } from './validate';
+
+/** Every CLI command, one module each. */
+export const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
+  registerValidate,
+  registerResolve,
+  registerSchema,
+  registerPlugins,
+  registerRun,
+  registerDoctor,
+];

@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { Command, CommanderError } from 'commander';
+import { exitCodeOf, SlipkitError } from '../errors';
+import { log } from '../logger';
+import type { AnyPluginDefinition } from '../plugins/define';
+import { COMMANDS } from './commands';
+import { makeCliContext, type CliContext } from './context';
+
+/** Exit codes: 0 ok, 2 invalid input (spec, data, plugin, usage), 1 any other failure. */
+export const EXIT = { ok: 0, failure: 1, invalid: 2 } as const;
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('slipkit')
+    .description('declarative SLIP-style image pretraining on TensorFlow.js')
+    .option('-v, --verbose', 'debug logging and stack traces on errors')
+    .option('-q, --quiet', 'warnings and errors only')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+    .hook('preAction', (cmd) => {
+      const o = cmd.opts<{ verbose?: boolean; quiet?: boolean }>();
+      if (o.verbose) log.setLevel('debug');
+      else if (o.quiet) log.setLevel('warn');
+    });
+  const version = (require('../../../package.json') as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
+  program.version(version);
+  for (const register of COMMANDS) register(program, ctx);
+  for (const sub of program.commands) sub.exitOverride();
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code (never calls process.exit, so tests can call it).
+ * `builtins` is the plugin manifest: core itself never names a plugin.
+ */
+export async function main(
+  argv: string[],
+  builtins: readonly AnyPluginDefinition[],
+  ctx: CliContext = makeCliContext(builtins),
+): Promise<number> {
+  const program = buildProgram(ctx);
+  try {
+    ctx.exitCode = EXIT.ok;
+    await program.parseAsync(argv);
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.ok;
+      return EXIT.invalid;
+    }
+    const verbose = program.opts<{ verbose?: boolean }>().verbose;
+    if (err instanceof SlipkitError && !verbose) ctx.stderr.write(`error: ${err.message}\n`);
+    else ctx.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return exitCodeOf(err);
+  }
+}
+

@@ -1,0 +1,11 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../random';
+
+/**
+ * augmentation kind: a batched view transform. Input and output are float32 NHWC;
+ * before `normalize`, pixel values are in [0, 1]. Random parameters are drawn per sample
+ * from `rng`, so the same seed gives the same views.
+ */
+export interface Augmentation {
+  apply(images: tf.Tensor4D, rng: Rng): tf.Tensor4D;
+}

@@ -1,0 +1,31 @@
+/** An image as a dataset hands it over: encoded bytes (decoded by the loader's workers) or raw pixels. */
+export type ImageSource =
+  | { kind: 'encoded'; bytes: Uint8Array; origin: string }
+  | { kind: 'pixels'; pixels: Uint8Array; width: number; height: number; channels: 1 | 3; origin: string };
+
+/** One record. `origin` (inside `image`) names the file, line or shard member it came from. */
+export interface Sample {
+  key: string;
+  image: ImageSource;
+  /** Candidate captions; the loader picks one per epoch (seeded), as SLIP does with YFCC titles/descriptions. */
+  captions?: string[];
+  label?: number;
+}
+
+export interface SampleOptions {
+  seed: number;
+  epoch: number;
+  shuffle: boolean;
+}
+
+/**
+ * dataset kind. `samples` is deterministic for a given (seed, epoch, shuffle): a resumed
+ * run replays the epoch and skips what it has already consumed.
+ */
+export interface Dataset {
+  /** Class names, indexed by label, for classification datasets. */
+  readonly classNames?: readonly string[];
+  /** Number of samples when known without a full pass. */
+  size(): Promise<number | undefined>;
+  samples(options: SampleOptions): AsyncIterable<Sample>;
+}

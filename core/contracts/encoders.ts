@@ -1,0 +1,45 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Trainable } from './trainable';
+
+export interface ImageEncoderOutput {
+  /** Pooled features [B, featureDim]. */
+  pooled: tf.Tensor2D;
+  /** Token sequence [B, tokens, width], only when asked for. */
+  tokens?: tf.Tensor3D;
+}
+
+/** imageEncoder kind: image batch [B, H, W, C] (normalised float32) to features. */
+export interface ImageEncoder extends Trainable {
+  readonly featureDim: number;
+  /** Expected input side (square images). */
+  readonly imageSize: number;
+  forward(images: tf.Tensor4D, options?: { returnTokens?: boolean; training?: boolean }): ImageEncoderOutput;
+}
+
+/** textEncoder kind: token ids [B, T] (int32) to features [B, featureDim], pooled at `eot`. */
+export interface TextEncoder extends Trainable {
+  readonly featureDim: number;
+  readonly contextLength: number;
+  /**
+   * @param ids int32 [B, T]
+   * @param eot int32 [B]: index of the end-of-text token in each row (the pooling position)
+   */
+  forward(ids: tf.Tensor2D, eot: tf.Tensor1D, options?: { training?: boolean }): tf.Tensor2D;
+}
+
+/** A batch of tokenised captions, padded to the context length. */
+export interface TokenBatch {
+  /** Row-major [batch, contextLength] ids. */
+  ids: Int32Array;
+  /** Index of the end-of-text token per row. */
+  eot: Int32Array;
+  batch: number;
+  contextLength: number;
+}
+
+/** tokenizer kind: strings to ids with start/end tokens and padding; truncation keeps the end token. */
+export interface Tokenizer {
+  readonly vocabSize: number;
+  readonly contextLength: number;
+  encode(texts: readonly string[]): TokenBatch;
+}

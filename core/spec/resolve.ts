@@ -1,0 +1,35 @@
+import * as path from 'node:path';
+import { loadExternalPlugins } from '../plugins/load-external';
+import type { PluginRegistry } from '../plugins/registry';
+import { loadSpec } from './load';
+import { applyOverrides } from './overrides';
+import type { ResolvedSpec } from './types';
+import { SpecValidator } from './validate';
+
+export interface LoadedExperiment {
+  spec: ResolvedSpec;
+  /** Absolute path of the spec file. */
+  file: string;
+  /** Directory relative paths in the spec resolve against. */
+  baseDir: string;
+}
+
+/**
+ * The full path from a spec file to a validated spec with defaults: load and merge
+ * `extends`, apply `--set` overrides, register the spec's external plugins, validate
+ * everything. Nothing here creates a tensor.
+ */
+export function resolveExperiment(
+  file: string,
+  registry: PluginRegistry,
+  overrides: readonly string[] = [],
+): LoadedExperiment {
+  const abs = path.resolve(file);
+  const baseDir = path.dirname(abs);
+  const raw = applyOverrides(loadSpec(abs), overrides);
+  if (Array.isArray(raw.plugins) && raw.plugins.every((p) => typeof p === 'string')) {
+    loadExternalPlugins(registry, raw.plugins as string[], baseDir);
+  }
+  const spec = new SpecValidator(registry).validate(raw, path.relative(process.cwd(), abs) || abs);
+  return { spec, file: abs, baseDir };
+}

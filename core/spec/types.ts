@@ -1,0 +1,48 @@
+import type { PluginBlock } from '../plugins/define';
+
+/** The spec after loading, merging, overrides, validation and defaults. */
+export interface ResolvedSpec {
+  $schema?: string;
+  name: string;
+  description?: string;
+  plugins?: string[];
+  seed: number;
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+  outDir: string;
+  data: {
+    train: PluginBlock;
+    tokenizer?: PluginBlock;
+    imageSize: number;
+    loadSize?: number;
+    workers: number;
+    prefetchBatches: number;
+    maxFailureFraction: number;
+  };
+  model: { image: PluginBlock; text?: PluginBlock; embedDim: number };
+  views: Record<string, PluginBlock[]>;
+  objectives: Array<PluginBlock & { weight: number }>;
+  optimizer: {
+    type: 'adamw';
+    lr: number;
+    weightDecay: number;
+    betas: [number, number];
+    eps: number;
+    clipGradNorm?: number;
+  };
+  schedule: { type: 'cosine' | 'constant'; warmupSteps: number; startLr: number; endLr: number };
+  train: {
+    steps: number;
+    batchSize: number;
+    accumulate: number;
+    gradCache?: { chunkSize: number };
+    logEvery: number;
+    checkpointEvery: number;
+    evalEvery: number;
+    bestMetric?: string;
+  };
+  eval: PluginBlock[];
+  tracking?: PluginBlock;
+}
+
+/** A spec as loaded from disk, before validation. */
+export type RawSpec = Record<string, unknown>;

@@ -1,0 +1,132 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { SpecError, type SpecIssue } from '../errors';
+import { KIND_INFO, isPluginKind } from '../plugins/kinds';
+import type { PluginRegistry } from '../plugins/registry';
+import { didYouMean } from '../plugins/suggest';
+import { composeExperimentSchema } from './compose-schema';
+import { describeValue, joinPath, pointerToPath, valueAtPointer } from './json-path';
+import type { RawSpec, ResolvedSpec } from './types';
+
+function childPath(parent: string, key: string): string {
+  return parent ? `${parent}${joinPath([key]).replace(/^(?=[A-Za-z_$])/, '.')}` : joinPath([key]);
+}
+
+/** Turns one ajv error into a readable issue: path, what was expected, what was found. */
+function toIssue(err: ErrorObject, spec: unknown, registry: PluginRegistry): SpecIssue | undefined {
+  const path = pointerToPath(err.instancePath);
+  const found = valueAtPointer(spec, err.instancePath);
+  const p = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'required':
+      return { path: childPath(path, String(p.missingProperty)), message: 'is required' };
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty);
+      const allowed = Object.keys((err.parentSchema?.properties as object | undefined) ?? {});
+      return { path: childPath(path, key), message: `unknown key${didYouMean(key, allowed)}` };
+    }
+    case 'type':
+      return { path, message: `must be ${String(p.type).replace(',', ' or ')}, got ${typeof found === 'string' ? 'string ' : ''}${describeValue(found)}` };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { path, message: `must be ${String(p.comparison)} ${String(p.limit)}, got ${describeValue(found)}` };
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+      const hint = typeof found === 'string' ? didYouMean(found, (p.allowedValues as unknown[]).map(String)) : '';
+      return { path, message: `must be one of ${allowed.join(', ')}, got ${describeValue(found)}${hint}` };
+    }
+    case 'const':
+      return { path, message: `must be ${JSON.stringify(p.allowedValue)}, got ${describeValue(found)}` };
+    case 'minItems':
+      return { path, message: `must have at least ${String(p.limit)} item(s), got ${Array.isArray(found) ? found.length : describeValue(found)}` };
+    case 'maxItems':
+      return { path, message: `must have at most ${String(p.limit)} item(s), got ${Array.isArray(found) ? found.length : describeValue(found)}` };
+    case 'minLength':
+      return { path, message: `must be at least ${String(p.limit)} character(s) long, got ${describeValue(found)}` };
+    case 'pattern':
+      return { path, message: `must match ${String(p.pattern)}, got ${describeValue(found)}` };
+    case 'propertyName':
+      return undefined; // reported by the nested `pattern` error on the name itself
+    case 'discriminator': {
+      const kind = /#\/definitions\/(\w+)\//.exec(err.schemaPath)?.[1] ?? '';
+      const label = isPluginKind(kind) ? KIND_INFO[kind].label : 'plugin';
+      const names = isPluginKind(kind) ? registry.names(kind) : [];
+      const tag = (found as Record<string, unknown> | undefined)?.type;
+      if (p.error === 'tag' && tag === undefined) {
+        return { path: childPath(path, 'type'), message: `is required (one of ${names.map((n) => `"${n}"`).join(', ')})` };
+      }
+      if (typeof tag !== 'string') return { path: childPath(path, 'type'), message: `must be a string naming a ${label}, got ${describeValue(tag)}` };
+      return { path: childPath(path, 'type'), message: `unknown ${label} "${tag}"${didYouMean(tag, names)}` };
+    }
+    case 'if':
+    case 'oneOf':
+    case 'anyOf':
+      return undefined; // the failing branch reports the concrete problem
+    default:
+      return { path, message: err.message ?? err.keyword };
+  }
+}
+
+/** Issues that JSON Schema cannot express: references between parts of the spec. */
+function crossReferenceIssues(spec: ResolvedSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const viewNames = Object.keys(spec.views ?? {});
+  (spec.objectives ?? []).forEach((o, i) => {
+    const views = o.views;
+    if (!Array.isArray(views)) return;
+    views.forEach((v, j) => {
+      if (typeof v === 'string' && !viewNames.includes(v)) {
+        const defined = viewNames.length ? ` (defined views: ${viewNames.join(', ')})` : ' (the spec defines no views)';
+        issues.push({ path: `objectives[${i}].views[${j}]`, message: `unknown view "${v}"${didYouMean(v, viewNames)}${defined}` });
+      }
+    });
+  });
+  if (spec.model?.text && !spec.data?.tokenizer) {
+    issues.push({ path: 'data.tokenizer', message: 'is required when model.text is set (captions must be tokenised)' });
+  }
+  if (spec.train?.gradCache && spec.train.gradCache.chunkSize > spec.train.batchSize) {
+    issues.push({
+      path: 'train.gradCache.chunkSize',
+      message: `must be <= train.batchSize (${spec.train.batchSize}), got ${spec.train.gradCache.chunkSize}`,
+    });
+  }
+  return issues;
+}
+
+/**
+ * Validates whole specs against the base schema composed with every registered plugin's
+ * schema, filling defaults in place. Compile once per registry state.
+ */
+export class SpecValidator {
+  private readonly check: ValidateFunction;
+
+  constructor(private readonly registry: PluginRegistry) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false, verbose: true });
+    this.check = ajv.compile(composeExperimentSchema(registry));
+  }
+
+  /** Returns the issues (empty when valid). Fills defaults into `spec`. */
+  issues(spec: RawSpec): SpecIssue[] {
+    if (this.check(spec)) return crossReferenceIssues(spec as unknown as ResolvedSpec);
+    const seen = new Set<string>();
+    const out: SpecIssue[] = [];
+    for (const err of this.check.errors ?? []) {
+      const issue = toIssue(err, spec, this.registry);
+      if (!issue) continue;
+      const key = `${issue.path}\u0000${issue.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(issue);
+      }
+    }
+    return out;
+  }
+
+  /** Throws a SpecError listing every issue, or returns the spec typed as resolved. */
+  validate(spec: RawSpec, source?: string): ResolvedSpec {
+    const issues = this.issues(spec);
+    if (issues.length) throw new SpecError(issues, source);
+    return spec as unknown as ResolvedSpec;
+  }
+}
