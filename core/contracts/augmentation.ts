@@ -8,4 +8,9 @@ import type { Rng } from '../random';
  */
 export interface Augmentation {
   apply(images: tf.Tensor4D, rng: Rng): tf.Tensor4D;
+  /**
+   * True for deterministic transforms that evaluation must apply too (e.g. `normalize`):
+   * the engine's evaluation view is the training view with only these kept.
+   */
+  readonly appliesAtEval?: boolean;
 }

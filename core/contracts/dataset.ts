@@ -25,6 +25,12 @@ export interface SampleOptions {
 export interface Dataset {
   /** Class names, indexed by label, for classification datasets. */
   readonly classNames?: readonly string[];
+  /**
+   * Caption templates with a `{}` for the class name ("a photo of the number {}."): how a
+   * classification dataset captions its images for image-text training, and the default
+   * zero-shot prompts for it.
+   */
+  readonly promptTemplates?: readonly string[];
   /** Number of samples when known without a full pass. */
   size(): Promise<number | undefined>;
   samples(options: SampleOptions): AsyncIterable<Sample>;
