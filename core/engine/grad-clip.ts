@@ -1,0 +1,18 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Scales gradients so their global L2 norm is at most `maxNorm` (torch.nn.utils.clip_grad_norm_,
+ * with its 1e-6 in the denominator). Returns the new map (old tensors disposed when replaced)
+ * and the norm before clipping.
+ */
+export function clipGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): number {
+  const norm = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))))).dataSync()[0];
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef < 1) {
+    for (const [name, g] of grads) {
+      grads.set(name, tf.mul(g, coef));
+      g.dispose();
+    }
+  }
+  return norm;
+}
