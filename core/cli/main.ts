@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { exitCodeOf, SlipkitError } from '../errors';
 import { log } from '../logger';
 import type { AnyPluginDefinition } from '../plugins/define';
+import { ownPackage } from '../version';
 import { COMMANDS } from './commands';
 import { makeCliContext, type CliContext } from './context';
 
@@ -21,8 +22,7 @@ export function buildProgram(ctx: CliContext): Command {
       if (o.verbose) log.setLevel('debug');
       else if (o.quiet) log.setLevel('warn');
     });
-  const version = (require('../../../package.json') as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
-  program.version(version);
+  program.version(ownPackage().version);
   for (const register of COMMANDS) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride();
   return program;

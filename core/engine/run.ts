@@ -1,22 +1,137 @@
-import type { PluginRegistry } from '../plugins/registry';
-import type { LoadedExperiment } from '../spec/resolve';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../checkpoint/atomic';
+import { CheckpointStore } from '../checkpoint/store';
 import type { RunStatus } from '../contracts/tracker';
-import { TrainingError } from '../errors';
+import { SlipkitError, TrainingError } from '../errors';
+import { log as rootLog, type Logger } from '../logger';
+import type { PluginRegistry } from '../plugins/registry';
+import { flattenSpec } from '../spec/flatten';
+import type { LoadedExperiment } from '../spec/resolve';
+import { resolveExperiment } from '../spec/resolve';
+import { buildExperiment } from './experiment';
+import { renderLossCurve } from './loss-plot';
+import { runTags } from './run-tags';
+import { SafeTracker } from './safe-tracker';
+import { Trainer } from './trainer';
 
 export interface RunOptions {
+  /** Run directory; default `<outDir>/<name>-<timestamp>` under the current directory. */
   runDir?: string;
   stdout: { write(s: string): unknown; isTTY?: boolean };
+  log?: Logger;
+  /** Stop (with a checkpoint, status KILLED) after this many steps; used by tests of resume. */
+  stopAfterSteps?: number;
 }
 
 export interface RunResult {
   status: Exclude<RunStatus, 'RUNNING'>;
   runDir: string;
+  /** Last evaluation's metrics ("zero-shot/top1": 0.81). */
   metrics: Record<string, number>;
+  lossCurve: number[];
+  error?: Error;
 }
 
-/** Placeholder until the training engine lands (issue 5). */
+/** Files a run directory holds besides checkpoints. */
+export const RUN_FILES = { spec: 'spec.resolved.json', run: 'run.json', metrics: 'metrics.jsonl', lossPlot: 'loss.png' } as const;
+
+interface RunRecord {
+  status: RunStatus;
+  specFile: string;
+  baseDir: string;
+  backend?: string;
+  startedAt: string;
+  endedAt?: string;
+  error?: string;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+function writeRecord(runDir: string, record: RunRecord): void {
+  writeFileAtomic(path.join(runDir, RUN_FILES.run), JSON.stringify(record, null, 2));
+}
+
+/** Drops metric rows past the checkpoint a resumed run continues from, so the file has each step once. */
+function truncateMetrics(runDir: string, step: number): void {
+  const file = path.join(runDir, RUN_FILES.metrics);
+  if (!fs.existsSync(file)) return;
+  const keep = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l && (JSON.parse(l) as { step: number }).step <= step);
+  writeFileAtomic(file, keep.map((l) => l + '\n').join(''));
+}
+
+async function train(loaded: LoadedExperiment, registry: PluginRegistry, runDir: string, options: RunOptions, resumed: boolean): Promise<RunResult> {
+  const log = options.log ?? rootLog;
+  const { spec } = loaded;
+  const record: RunRecord = { status: 'RUNNING', specFile: loaded.file, baseDir: loaded.baseDir, startedAt: new Date().toISOString() };
+  const ckpt = resumed ? new CheckpointStore(runDir).load('last') : undefined;
+  if (resumed && !ckpt) throw new TrainingError(`${runDir} has no checkpoint to resume from`);
+  if (ckpt) truncateMetrics(runDir, ckpt.state.step);
+
+  const exp = await buildExperiment(loaded, registry, log);
+  record.backend = exp.backend.name;
+  writeRecord(runDir, record);
+  const tracker = new SafeTracker(exp.tracker, log.child('tracking'));
+  const experimentName = typeof spec.tracking?.experiment === 'string' ? spec.tracking.experiment : 'slipkit';
+  await tracker.start({ runDir, name: spec.name, experiment: experimentName, resumed });
+  if (!resumed) await tracker.logParams(flattenSpec(spec));
+  await tracker.setTags(runTags(spec, exp.backend.name));
+
+  log.info(`run ${runDir}: ${spec.train.steps} steps of batch ${spec.train.batchSize} on ${exp.backend.name}${ckpt ? `, resuming at step ${ckpt.state.step}` : ''}`);
+  const trainer = new Trainer(exp, { runDir, log, stdout: options.stdout, resume: ckpt, stopAfterSteps: options.stopAfterSteps });
+  const result = await trainer.run();
+  trainer.dispose();
+
+  if (result.lossCurve.length) await renderLossCurve(result.lossCurve, path.join(runDir, RUN_FILES.lossPlot)).catch((e: Error) => log.warn(`loss plot: ${e.message}`));
+  await tracker.logArtifact(path.join(runDir, RUN_FILES.spec), RUN_FILES.spec);
+  if (fs.existsSync(path.join(runDir, RUN_FILES.lossPlot))) await tracker.logArtifact(path.join(runDir, RUN_FILES.lossPlot), RUN_FILES.lossPlot);
+  const store = new CheckpointStore(runDir);
+  for (const which of ['last', 'best'] as const) {
+    const dir = store.pointer(which);
+    if (dir) await tracker.logArtifact(path.join(dir, 'model.safetensors'), `checkpoints/${which}/model.safetensors`);
+  }
+  const message = result.error ? (result.error instanceof SlipkitError ? result.error.message : (result.error.stack ?? result.error.message)) : undefined;
+  await tracker.end(result.status, message);
+  writeRecord(runDir, { ...record, status: result.status, endedAt: new Date().toISOString(), error: message });
+
+  for (const [k, v] of Object.entries(result.evalMetrics)) options.stdout.write(`${k} ${v.toFixed(4)}\n`);
+  if (result.error) {
+    if (result.error instanceof SlipkitError) log.error(result.error.message);
+    else log.error(result.error.stack ?? result.error.message);
+  }
+  return { status: result.status, runDir, metrics: result.evalMetrics, lossCurve: result.lossCurve, error: result.error };
+}
+
+/** Trains a validated spec in a new run directory. */
 export async function runExperiment(loaded: LoadedExperiment, registry: PluginRegistry, options: RunOptions): Promise<RunResult> {
-  void registry;
-  void options;
-  throw new TrainingError(`the training engine is not built yet (spec ${loaded.file} is valid)`);
+  const runDir = path.resolve(options.runDir ?? path.join(loaded.spec.outDir, `${loaded.spec.name}-${timestamp()}`));
+  if (fs.existsSync(path.join(runDir, RUN_FILES.run))) {
+    throw new TrainingError(`${runDir} already holds a run; use "slipkit resume ${runDir}" or another --run-dir`);
+  }
+  fs.mkdirSync(runDir, { recursive: true });
+  writeFileAtomic(path.join(runDir, RUN_FILES.spec), JSON.stringify(loaded.spec, null, 2));
+  return train(loaded, registry, runDir, options, false);
+}
+
+/** Continues a run from its last checkpoint, with the resolved spec it was started with. */
+export async function resumeRun(runDir: string, registry: PluginRegistry, options: RunOptions): Promise<RunResult> {
+  const dir = path.resolve(runDir);
+  const recordFile = path.join(dir, RUN_FILES.run);
+  if (!fs.existsSync(recordFile)) throw new TrainingError(`${dir} is not a slipkit run directory (no ${RUN_FILES.run})`);
+  const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as RunRecord;
+  // Re-validate the saved spec as if it sat where the original did, so relative paths still resolve.
+  const specCopy = path.join(record.baseDir, `.slipkit-resume-${process.pid}.json`);
+  fs.copyFileSync(path.join(dir, RUN_FILES.spec), specCopy);
+  let loaded: LoadedExperiment;
+  try {
+    loaded = resolveExperiment(specCopy, registry);
+  } finally {
+    fs.rmSync(specCopy, { force: true });
+  }
+  return train({ ...loaded, file: record.specFile }, registry, dir, options, true);
 }

@@ -85,6 +85,15 @@ function crossReferenceIssues(spec: ResolvedSpec): SpecIssue[] {
   if (spec.model?.text && !spec.data?.tokenizer) {
     issues.push({ path: 'data.tokenizer', message: 'is required when model.text is set (captions must be tokenised)' });
   }
+  if (spec.train && spec.train.batchSize % spec.train.accumulate !== 0) {
+    issues.push({
+      path: 'train.accumulate',
+      message: `must divide train.batchSize (${spec.train.batchSize}), got ${spec.train.accumulate}`,
+    });
+  }
+  if (spec.train?.gradCache && spec.train.accumulate > 1) {
+    issues.push({ path: 'train.gradCache', message: 'cannot be combined with train.accumulate > 1 (GradCache already bounds memory)' });
+  }
   if (spec.train?.gradCache && spec.train.gradCache.chunkSize > spec.train.batchSize) {
     issues.push({
       path: 'train.gradCache.chunkSize',

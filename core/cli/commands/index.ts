@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { registerDoctor } from './doctor';
+import { registerEval } from './eval';
 import { registerPlugins } from './plugins';
 import { registerResolve } from './resolve';
+import { registerResume } from './resume';
 import { registerRun } from './run';
 import { registerSchema } from './schema';
 import { registerValidate } from './validate';
@@ -14,5 +16,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void
   registerSchema,
   registerPlugins,
   registerRun,
+  registerResume,
+  registerEval,
   registerDoctor,
 ];

@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs';
+import { applyView } from '../data/views';
+import type { Batch } from '../data/loader';
+import type { Rng } from '../random';
+import type { Experiment } from './experiment';
+import type { StepBatch } from './step';
+
+/**
+ * Turns a loaded batch into step inputs, outside any gradient tape: every view instance an
+ * objective asked for is augmented once (shared between objectives), captions tokenised,
+ * and EMA-encoder features computed without gradients.
+ */
+export function prepareStepBatch(exp: Experiment, batch: Batch, rng: Rng): StepBatch {
+  const views = new Map<string, tf.Tensor4D>();
+  for (const slot of exp.slots) {
+    slot.objective.views.forEach((name, i) => {
+      const key = slot.instances[i];
+      if (!views.has(key)) views.set(key, applyView(batch.images, exp.views.get(name)!, rng, exp.spec.data.imageSize));
+    });
+  }
+  let text: StepBatch['text'];
+  if (exp.slots.some((s) => s.objective.usesText)) {
+    const tokens = exp.model.tokenizer!.encode(batch.captions);
+    text = {
+      ids: tf.tensor2d(tokens.ids, [tokens.batch, tokens.contextLength], 'int32'),
+      eot: tf.tensor1d(tokens.eot, 'int32'),
+    };
+  }
+  const momentum = new Map<string, tf.Tensor2D>();
+  exp.slots.forEach((slot, i) => {
+    if (!slot.ema) return;
+    for (const key of slot.instances) {
+      momentum.set(`${i}:${key}`, tf.tidy(() => slot.ema!.forward(views.get(key)!, { training: true }).pooled));
+    }
+  });
+  return { views, text, momentum };
+}
+
+export function disposeStepBatch(b: StepBatch): void {
+  tf.dispose([...b.views.values(), ...b.momentum.values()]);
+  if (b.text) tf.dispose([b.text.ids, b.text.eot]);
+}

@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NamedVariable } from '../contracts/trainable';
+import type { DualEncoderModel } from './model';
+import { Memo, objectiveInputs, type FeatureSources, type ObjectiveSlot } from './step-inputs';
+
+/** Everything one (micro-)batch contributes to a step, prepared outside the gradient tape. */
+export interface StepBatch {
+  /** Augmented, normalised images per view instance ("ssl#0"). */
+  views: ReadonlyMap<string, tf.Tensor4D>;
+  /** Tokenised captions, when some objective reads text. */
+  text?: { ids: tf.Tensor2D; eot: tf.Tensor1D };
+  /** EMA-encoder features per `${slotIndex}:${instance}`, computed without a tape. */
+  momentum: ReadonlyMap<string, tf.Tensor2D>;
+}
+
+export interface StepOutcome {
+  /** Gradient per parameter name (caller disposes). */
+  grads: Map<string, tf.Tensor>;
+  /** Weighted total loss. */
+  total: number;
+  /** Each objective's own (unweighted) loss, by slot index. */
+  losses: number[];
+  /** `<label>/<metric>` figures reported by the objectives. */
+  metrics: Record<string, number>;
+}
+
+interface Context {
+  model: DualEncoderModel;
+  slots: readonly ObjectiveSlot[];
+  params: readonly NamedVariable[];
+  step: number;
+  totalSteps: number;
+}
+
+/** Runs every objective on shared feature sources and returns the weighted total (inside a tape). */
+function totalLoss(ctx: Context, src: FeatureSources, keepLosses: tf.Scalar[], keepMetrics: Map<string, tf.Scalar>): tf.Scalar {
+  let total: tf.Scalar | undefined;
+  ctx.slots.forEach((slot, i) => {
+    const out = slot.objective.compute(objectiveInputs(slot, i, src, ctx.step, ctx.totalSteps));
+    keepLosses.push(tf.keep(out.loss));
+    for (const [name, value] of Object.entries(out.metrics)) keepMetrics.set(`${slot.label}/${name}`, tf.keep(value));
+    const weighted: tf.Scalar = slot.weight === 1 ? out.loss : tf.mul(out.loss, slot.weight);
+    total = total ? (tf.add(total, weighted) as tf.Scalar) : weighted;
+  });
+  return total!;
+}
+
+/** Reads all kept scalars with one device sync, then frees them. */
+function readScalars(total: tf.Scalar, losses: tf.Scalar[], metrics: Map<string, tf.Scalar>): Omit<StepOutcome, 'grads'> {
+  const all = [total, ...losses, ...metrics.values()];
+  const values = tf.tidy(() => tf.stack(all.map((s) => tf.reshape(tf.cast(s, 'float32'), [])))).dataSync() as Float32Array;
+  tf.dispose(all);
+  const names = [...metrics.keys()];
+  return {
+    total: values[0],
+    losses: Array.from(values.subarray(1, 1 + losses.length)),
+    metrics: Object.fromEntries(names.map((n, i) => [n, values[1 + losses.length + i]])),
+  };
+}
+
+function momentumSource(batch: StepBatch): FeatureSources['momentumFeatures'] {
+  return (slotIndex, instance) => {
+    const t = batch.momentum.get(`${slotIndex}:${instance}`);
+    if (!t) throw new Error(`no momentum features for objective ${slotIndex}, view ${instance} (does it declare momentum?)`);
+    return t;
+  };
+}
+
+/** Maps tfjs variable ids back to parameter names. */
+function nameGrads(params: readonly NamedVariable[], grads: tf.NamedTensorMap, into = new Map<string, tf.Tensor>()): Map<string, tf.Tensor> {
+  for (const p of params) {
+    const g = grads[p.variable.name];
+    if (!g) continue;
+    const prev = into.get(p.name);
+    if (prev) {
+      into.set(p.name, tf.add(prev, g));
+      prev.dispose();
+      g.dispose();
+    } else into.set(p.name, g);
+  }
+  return into;
+}
+
+/** The plain step: one tape over encoders, projections and objectives for the whole batch. */
+export function plainStep(ctx: Context, batch: StepBatch): StepOutcome {
+  const losses: tf.Scalar[] = [];
+  const metrics = new Map<string, tf.Scalar>();
+  const { value, grads } = tf.variableGrads(() => {
+    const feats = new Memo<tf.Tensor2D>();
+    const embeds = new Memo<tf.Tensor2D>();
+    const src: FeatureSources = {
+      features: (key) => feats.get(key, () => ctx.model.image.forward(batch.views.get(key)!, { training: true }).pooled),
+      imageEmbedding: (key) => embeds.get(key, () => ctx.model.projectImage(src.features(key))),
+      textEmbedding: () =>
+        embeds.get('text', () => {
+          if (!batch.text || !ctx.model.text) throw new Error('an objective reads text but the batch has no captions');
+          return ctx.model.projectText(ctx.model.text.forward(batch.text.ids, batch.text.eot, { training: true }));
+        }),
+      momentumFeatures: momentumSource(batch),
+    };
+    return totalLoss(ctx, src, losses, metrics);
+  }, ctx.params.map((p) => p.variable));
+  return { grads: nameGrads(ctx.params, grads), ...readScalars(value, losses, metrics) };
+}
+
+function chunks(n: number, size: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let b = 0; b < n; b += size) out.push([b, Math.min(size, n - b)]);
+  return out;
+}
+
+/**
+ * GradCache (Gao et al., 2021): the same gradients as plainStep with memory bounded by the
+ * chunk size. 1) encode every view and the captions chunk by chunk without a tape;
+ * 2) compute the loss over the whole batch from those cached features, with gradients for
+ * projections/heads and for the cached features; 3) re-encode chunk by chunk with a tape and
+ * backpropagate the cached feature gradients (∑ features·∂L/∂features) into the encoders.
+ */
+export function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: number, encoderParams: { image: NamedVariable[]; text: NamedVariable[] }): StepOutcome {
+  const { model } = ctx;
+  const batchSize = [...batch.views.values()][0]?.shape[0] ?? batch.text?.ids.shape[0] ?? 0;
+  const parts = chunks(batchSize, chunkSize);
+  const viewKeys = [...batch.views.keys()];
+
+  // 1) cached features, as variables so the loss phase can differentiate with respect to them
+  const cached = new Map<string, tf.Variable>();
+  for (const key of viewKeys) {
+    const images = batch.views.get(key)!;
+    const feats = tf.tidy(() => tf.concat(parts.map(([b, n]) => model.image.forward(tf.slice(images, [b, 0, 0, 0], [n, -1, -1, -1]), { training: true }).pooled)));
+    cached.set(key, tf.variable(feats, true));
+    feats.dispose();
+  }
+  const usesText = ctx.slots.some((s) => s.objective.usesText);
+  if (usesText && batch.text && model.text) {
+    const { ids, eot } = batch.text;
+    const feats = tf.tidy(() => tf.concat(parts.map(([b, n]) => model.text!.forward(tf.slice(ids, [b, 0], [n, -1]), tf.slice(eot, [b], [n]), { training: true }))));
+    cached.set('text', tf.variable(feats, true));
+    feats.dispose();
+  }
+
+  // 2) loss over the whole batch: gradients for the non-encoder parameters and the cached features
+  const encoderNames = new Set([...encoderParams.image, ...encoderParams.text].map((p) => p.name));
+  const headParams = ctx.params.filter((p) => !encoderNames.has(p.name));
+  const losses: tf.Scalar[] = [];
+  const metrics = new Map<string, tf.Scalar>();
+  const featureVars = [...cached.values()];
+  const { value, grads } = tf.variableGrads(() => {
+    const embeds = new Memo<tf.Tensor2D>();
+    const src: FeatureSources = {
+      features: (key) => cached.get(key)! as tf.Tensor2D,
+      imageEmbedding: (key) => embeds.get(key, () => model.projectImage(cached.get(key)! as tf.Tensor2D)),
+      textEmbedding: () => embeds.get('text', () => model.projectText(cached.get('text')! as tf.Tensor2D)),
+      momentumFeatures: momentumSource(batch),
+    };
+    return totalLoss(ctx, src, losses, metrics);
+  }, [...headParams.map((p) => p.variable), ...featureVars]);
+  const out = nameGrads(headParams, grads);
+  const featureGrads = new Map<string, tf.Tensor2D>();
+  for (const [key, v] of cached) {
+    const g = grads[v.name] as tf.Tensor2D | undefined;
+    if (g) featureGrads.set(key, g);
+  }
+
+  // 3) re-encode chunk by chunk and push the cached gradients into the encoders
+  const encoderVars = [...encoderParams.image, ...encoderParams.text];
+  for (const [b, n] of parts) {
+    const chunk = tf.variableGrads(() => {
+      const terms: tf.Scalar[] = [];
+      for (const key of viewKeys) {
+        const g = featureGrads.get(key);
+        if (!g) continue;
+        const f = model.image.forward(tf.slice(batch.views.get(key)!, [b, 0, 0, 0], [n, -1, -1, -1]), { training: true }).pooled;
+        terms.push(tf.sum(tf.mul(f, tf.slice(g, [b, 0], [n, -1]))));
+      }
+      const gt = featureGrads.get('text');
+      if (gt && batch.text && model.text) {
+        const f = model.text.forward(tf.slice(batch.text.ids, [b, 0], [n, -1]), tf.slice(batch.text.eot, [b], [n]), { training: true });
+        terms.push(tf.sum(tf.mul(f, tf.slice(gt, [b, 0], [n, -1]))));
+      }
+      return tf.addN(terms) as tf.Scalar;
+    }, encoderVars.map((p) => p.variable));
+    chunk.value.dispose();
+    nameGrads(encoderVars, chunk.grads, out);
+  }
+  tf.dispose([...featureGrads.values()]);
+  for (const v of featureVars) v.dispose();
+  return { grads: out, ...readScalars(value, losses, metrics) };
+}
