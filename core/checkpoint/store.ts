@@ -55,10 +55,15 @@ export class CheckpointStore {
     const tmp = path.join(this.dir, `.${name}.tmp-${process.pid}`);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp);
-    fs.writeFileSync(path.join(tmp, 'model.safetensors'), encodeSafetensors(payload.weights, { format: 'pt', producer: 'slipkit', step: String(payload.state.step) }));
-    fs.writeFileSync(path.join(tmp, 'optimizer.safetensors'), encodeSafetensors(payload.optimizer));
-    fs.writeFileSync(path.join(tmp, 'state.json'), JSON.stringify(payload.state));
-    fs.writeFileSync(path.join(tmp, 'spec.json'), JSON.stringify(payload.spec, null, 2));
+    try {
+      fs.writeFileSync(path.join(tmp, 'model.safetensors'), encodeSafetensors(payload.weights, { format: 'pt', producer: 'slipkit', step: String(payload.state.step) }));
+      fs.writeFileSync(path.join(tmp, 'optimizer.safetensors'), encodeSafetensors(payload.optimizer));
+      fs.writeFileSync(path.join(tmp, 'state.json'), JSON.stringify(payload.state));
+      fs.writeFileSync(path.join(tmp, 'spec.json'), JSON.stringify(payload.spec, null, 2));
+    } catch (err) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
     fs.rmSync(final, { recursive: true, force: true }); // same step saved again (e.g. after a resume)
     fs.renameSync(tmp, final);
     for (const p of pointers) writeFileAtomic(path.join(this.dir, `${p}.json`), JSON.stringify({ dir: name, step: payload.state.step }));
