@@ -1,0 +1,58 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../contracts/dataset';
+import { DataLoader, type Batch } from '../data/loader';
+import type { Logger } from '../logger';
+import { datasetSubset } from './subset';
+
+export interface EvalReadOptions {
+  /** Side the images are decoded to: the model's imageSize. */
+  imageSize: number;
+  batchSize: number;
+  workers: number;
+  /** Read at most this many samples (a fixed subset, see datasetSubset). */
+  limit?: number;
+  log: Logger;
+}
+
+/** Evaluation tolerates a few undecodable images, as training does; each is logged by the loader. */
+const MAX_FAILURE_FRACTION = 0.01;
+const PREFETCH_BATCHES = 2;
+
+/** The dataset, cut to `limit` samples when one is given. */
+export function limitedDataset(dataset: Dataset, limit: number | undefined): Dataset {
+  return limit === undefined ? dataset : datasetSubset(dataset, limit);
+}
+
+/**
+ * One deterministic pass over a dataset (no shuffle, no repeat, last partial batch kept).
+ * `visit` may not keep `batch.images`: it is disposed as soon as `visit` returns.
+ * @returns number of samples visited
+ */
+export async function forEachBatch(dataset: Dataset, options: EvalReadOptions, visit: (batch: Batch) => void | Promise<void>): Promise<number> {
+  const loader = new DataLoader(limitedDataset(dataset, options.limit), {
+    batchSize: options.batchSize,
+    loadSize: options.imageSize,
+    workers: options.workers,
+    prefetchBatches: PREFETCH_BATCHES,
+    seed: 0,
+    shuffle: false,
+    repeat: false,
+    dropLast: false,
+    maxFailureFraction: MAX_FAILURE_FRACTION,
+    log: options.log,
+  });
+  let seen = 0;
+  try {
+    for (let batch = await loader.next(); batch; batch = await loader.next()) {
+      try {
+        await visit(batch);
+        seen += batch.labels.length;
+      } finally {
+        batch.images.dispose();
+      }
+    }
+  } finally {
+    await loader.close();
+  }
+  return seen;
+}
