@@ -45,6 +45,9 @@ function toIssue(err: ErrorObject, spec: unknown, registry: PluginRegistry): Spe
     case 'minLength':
       return { path, message: `must be at least ${String(p.limit)} character(s) long, got ${describeValue(found)}` };
     case 'pattern':
+      if (err.propertyName !== undefined) {
+        return { path: childPath(path, err.propertyName), message: `invalid name: must match ${String(p.pattern)}` };
+      }
       return { path, message: `must match ${String(p.pattern)}, got ${describeValue(found)}` };
     case 'propertyName':
       return undefined; // reported by the nested `pattern` error on the name itself
