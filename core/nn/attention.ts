@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NamedVariable } from '../contracts/trainable';
+import { withCustomGrad } from './custom-grad';
+import { DenseLayer, type LinearNames } from './dense';
+import type { ParamSeeds } from './param-seeds';
+
+/** Added to masked attention scores: exp() of it is exactly 0 in float32, unlike -Infinity it never makes NaN. */
+const MASKED_SCORE = -1e9;
+
+const causalMaskCache = new Map<number, Float32Array>();
+
+/** [T, T] additive mask: 0 where key ≤ query (allowed), MASKED_SCORE above the diagonal. */
+function causalMaskValues(tokens: number): Float32Array {
+  let values = causalMaskCache.get(tokens);
+  if (!values) {
+    values = new Float32Array(tokens * tokens);
+    for (let q = 0; q < tokens; q++) for (let k = q + 1; k < tokens; k++) values[q * tokens + k] = MASKED_SCORE;
+    causalMaskCache.set(tokens, values);
+  }
+  return values;
+}
+
+export interface AttentionShape {
+  batch: number;
+  tokens: number;
+  heads: number;
+  /** Mask keys after each query (text transformers); false for ViTs. */
+  causal: boolean;
+}
+
+/** [B·T, 3·W] packed q|k|v (PyTorch's column order: q heads, then k heads, then v heads) → three [B·H, T, d]. */
+function splitHeads(qkv: tf.Tensor2D, s: AttentionShape, headDim: number): tf.Tensor3D[] {
+  const perHead = tf.transpose(tf.reshape(qkv, [s.batch, s.tokens, 3, s.heads, headDim]), [2, 0, 3, 1, 4]);
+  return tf.unstack(tf.reshape(perHead, [3, s.batch * s.heads, s.tokens, headDim])) as tf.Tensor3D[];
+}
+
+/** [B·H, T, d] → [B·T, H·d] */
+function mergeHeads(x: tf.Tensor3D, s: AttentionShape, headDim: number): tf.Tensor2D {
+  const perToken = tf.transpose(tf.reshape(x, [s.batch, s.heads, s.tokens, headDim]), [0, 2, 1, 3]);
+  return tf.reshape(perToken, [s.batch * s.tokens, s.heads * headDim]);
+}
+
+/** Inverse of splitHeads for the three gradients: → [B·T, 3·W]. */
+function packHeads(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, s: AttentionShape, headDim: number): tf.Tensor2D {
+  const stacked = tf.reshape(tf.stack([q, k, v]), [3, s.batch, s.heads, s.tokens, headDim]);
+  return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [s.batch * s.tokens, 3 * s.heads * headDim]);
+}
+
+/**
+ * Scaled dot-product self-attention from packed projections: qkv [B·T, 3·W] → [B·T, W],
+ * softmax(q·kᵀ/√d + mask)·v per head, computed with batched matMuls over [B·H, T, d].
+ *
+ * One tape node that keeps qkv (which the qkv projection's output is, so no extra memory)
+ * and the attention probabilities P. Its gradient, with dO the output gradient per head:
+ *   dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dQ = dS·K/√d,  dK = dSᵀ·Q/√d.
+ */
+export function selfAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
+  const width = qkv.shape[1] / 3;
+  const headDim = width / shape.heads;
+  const scale = 1 / Math.sqrt(headDim);
+  return withCustomGrad<tf.Tensor2D>([qkv], (save) => {
+    const [q, k, v] = splitHeads(qkv, shape, headDim);
+    let scores = tf.matMul(tf.mul(q, scale), k, false, true);
+    if (shape.causal) scores = tf.add(scores, tf.tensor2d(causalMaskValues(shape.tokens), [shape.tokens, shape.tokens]));
+    const probs = tf.softmax(scores) as tf.Tensor3D;
+    save([qkv, probs]);
+    return {
+      value: mergeHeads(tf.matMul(probs, v) as tf.Tensor3D, shape, headDim),
+      gradients: (dy, [packed, p]) =>
+        tf.tidy(() => {
+          const [q2, k2, v2] = splitHeads(packed as tf.Tensor2D, shape, headDim);
+          const dOut = tf.transpose(tf.reshape(dy, [shape.batch, shape.tokens, shape.heads, headDim]), [0, 2, 1, 3]);
+          const dO = tf.reshape(dOut, [shape.batch * shape.heads, shape.tokens, headDim]) as tf.Tensor3D;
+          const pr = p as tf.Tensor3D;
+          const dV: tf.Tensor3D = tf.matMul(pr, dO, true, false);
+          const dP: tf.Tensor3D = tf.matMul(dO, v2, false, true);
+          const dScores: tf.Tensor3D = tf.mul(tf.mul(pr, tf.sub(dP, tf.sum(tf.mul(dP, pr), -1, true))), scale);
+          const dQ: tf.Tensor3D = tf.matMul(dScores, k2);
+          const dK: tf.Tensor3D = tf.matMul(dScores, q2, true, false);
+          return [packHeads(dQ, dK, dV, shape, headDim)];
+        }),
+    };
+  });
+}
+
+export interface AttentionNames {
+  qkv: LinearNames;
+  proj: LinearNames;
+}
+
+export interface AttentionInit {
+  seeds: ParamSeeds;
+  qkvStd: number;
+  projStd: number;
+}
+
+/** Multi-head self-attention: packed qkv projection, attention, output projection. */
+export class MultiHeadSelfAttention {
+  readonly qkv: DenseLayer;
+  readonly proj: DenseLayer;
+
+  constructor(
+    names: AttentionNames,
+    readonly width: number,
+    readonly heads: number,
+    init: AttentionInit,
+  ) {
+    if (width % heads !== 0) throw new RangeError(`attention width ${width} is not divisible by ${heads} heads`);
+    this.qkv = new DenseLayer(names.qkv, width, 3 * width, { std: init.qkvStd, seeds: init.seeds });
+    this.proj = new DenseLayer(names.proj, width, width, { std: init.projStd, seeds: init.seeds });
+  }
+
+  /** x [B·T, W] → [B·T, W]. */
+  apply(x: tf.Tensor2D, batch: number, tokens: number, causal: boolean): tf.Tensor2D {
+    return this.proj.apply(selfAttention(this.qkv.apply(x), { batch, tokens, heads: this.heads, causal }));
+  }
+
+  variables(): NamedVariable[] {
+    return [...this.qkv.variables(), ...this.proj.variables()];
+  }
+}

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NamedVariable } from '../contracts/trainable';
+import { withCustomGrad } from './custom-grad';
+import { constantVariable } from './init';
+
+/**
+ * Layer normalisation over the last axis of x [N, D]: (x − mean) / sqrt(var + eps) · γ + β,
+ * as one tape node that keeps only the normalised input x̂ and 1/σ per row (a chain of
+ * primitives keeps about six [N, D] tensors). With g = dy·γ:
+ *   dx = (g − mean(g) − x̂·mean(g·x̂)) / σ,   dγ = Σ dy·x̂,   dβ = Σ dy.
+ */
+export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
+  return withCustomGrad<tf.Tensor2D>([x, gamma, beta], (save) => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const invStd = tf.rsqrt(tf.add(variance, eps));
+    const normalised = tf.mul(tf.sub(x, mean), invStd);
+    save([normalised, invStd]);
+    return {
+      value: tf.add(tf.mul(normalised, gamma), beta),
+      gradients: (dy, [xHat, rstd]) =>
+        tf.tidy(() => {
+          const g = tf.mul(dy, gamma);
+          const meanG = tf.mean(g, -1, true);
+          const meanGx = tf.mean(tf.mul(g, xHat), -1, true);
+          const dx = tf.mul(tf.sub(tf.sub(g, meanG), tf.mul(xHat, meanGx)), rstd);
+          return [dx, tf.sum(tf.mul(dy, xHat), 0), tf.sum(dy, 0)];
+        }),
+    };
+  });
+}
+
+/** LayerNorm with learned scale (`weight`, ones) and shift (`bias`, zeros); neither decays. */
+export class LayerNorm {
+  readonly weight: tf.Variable<tf.Rank.R1>;
+  readonly bias: tf.Variable<tf.Rank.R1>;
+
+  constructor(
+    readonly name: string,
+    readonly width: number,
+    readonly eps: number,
+  ) {
+    this.weight = constantVariable([width], 1) as tf.Variable<tf.Rank.R1>;
+    this.bias = constantVariable([width], 0) as tf.Variable<tf.Rank.R1>;
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return layerNorm(x, this.weight, this.bias, this.eps);
+  }
+
+  variables(): NamedVariable[] {
+    return [
+      { name: `${this.name}.weight`, variable: this.weight, decay: false },
+      { name: `${this.name}.bias`, variable: this.bias, decay: false },
+    ];
+  }
+}

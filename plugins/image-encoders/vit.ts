@@ -1,0 +1,175 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ImageEncoder, ImageEncoderOutput } from '../../core/contracts/encoders';
+import type { NamedVariable } from '../../core/contracts/trainable';
+import { SpecError } from '../../core/errors';
+import { normalVariable, truncNormalVariable } from '../../core/nn/init';
+import { LayerNorm } from '../../core/nn/layer-norm';
+import { ParamSeeds } from '../../core/nn/param-seeds';
+import { PatchEmbed } from '../../core/nn/patch-embed';
+import { TIMM_BLOCK_NAMING, Transformer } from '../../core/nn/transformer';
+import { definePlugin } from '../../core/plugins/define';
+
+/** Width, depth and heads of the standard ViT sizes (Dosovitskiy et al.; DeiT for tiny/small). */
+export const VIT_PRESETS = {
+  tiny: { width: 192, depth: 12, heads: 3 },
+  small: { width: 384, depth: 12, heads: 6 },
+  base: { width: 768, depth: 12, heads: 12 },
+  large: { width: 1024, depth: 24, heads: 16 },
+} as const;
+
+export type VitPreset = keyof typeof VIT_PRESETS;
+
+/** Spec options of the `vit` image encoder; width/depth/heads override the preset's. */
+export interface VitOptions {
+  preset?: VitPreset;
+  imageSize?: number;
+  patchSize?: number;
+  channels?: number;
+  width?: number;
+  depth?: number;
+  heads?: number;
+  mlpRatio?: number;
+}
+
+/** A fully resolved ViT architecture. */
+export interface VitConfig {
+  imageSize: number;
+  patchSize: number;
+  channels: number;
+  width: number;
+  depth: number;
+  heads: number;
+  mlpRatio: number;
+}
+
+/** timm initialises every linear weight and the position embedding with trunc_normal(std=0.02). */
+const INIT_STD = 0.02;
+/** timm's ViT uses LayerNorm(eps=1e-6). */
+const LAYER_NORM_EPS = 1e-6;
+
+/** Fills the preset and defaults in, and checks the sizes fit together (errors name the option's spec path). */
+export function resolveVitConfig(options: VitOptions, defaultImageSize: number, path = 'model.image'): VitConfig {
+  const preset = VIT_PRESETS[options.preset ?? 'tiny'];
+  const config: VitConfig = {
+    imageSize: options.imageSize ?? defaultImageSize,
+    patchSize: options.patchSize ?? 16,
+    channels: options.channels ?? 3,
+    width: options.width ?? preset.width,
+    depth: options.depth ?? preset.depth,
+    heads: options.heads ?? preset.heads,
+    mlpRatio: options.mlpRatio ?? 4,
+  };
+  if (config.imageSize % config.patchSize !== 0) {
+    throw SpecError.at(`${path}.patchSize`, `must divide the image size ${config.imageSize} (got ${config.patchSize})`);
+  }
+  if (config.width % config.heads !== 0) {
+    throw SpecError.at(`${path}.heads`, `must divide the width ${config.width} (got ${config.heads})`);
+  }
+  return config;
+}
+
+/**
+ * Vision Transformer as in timm's VisionTransformer (class-token pooling, no dropout):
+ * patch embedding, class token, learned position embeddings, pre-LN blocks with a GELU
+ * MLP, final LayerNorm. Pooled output = the final-normed class token [B, width].
+ * Parameter names are timm's (`cls_token`, `pos_embed`, `blocks.0.attn.qkv.weight`, …).
+ */
+export class VisionTransformer implements ImageEncoder {
+  readonly featureDim: number;
+  readonly imageSize: number;
+  readonly clsToken: tf.Variable<tf.Rank.R3>;
+  readonly posEmbed: tf.Variable<tf.Rank.R3>;
+  readonly patchEmbed: PatchEmbed;
+  readonly transformer: Transformer;
+  readonly norm: LayerNorm;
+  private readonly tokens: number;
+
+  constructor(
+    readonly config: VitConfig,
+    seeds: ParamSeeds,
+  ) {
+    const { width, depth } = config;
+    this.featureDim = width;
+    this.imageSize = config.imageSize;
+    this.patchEmbed = new PatchEmbed(config.imageSize, config.patchSize, config.channels, width, { std: INIT_STD, seeds });
+    this.tokens = this.patchEmbed.numPatches + 1;
+    // timm: cls_token ~ N(0, 1e-6), pos_embed ~ trunc_normal(0.02).
+    this.clsToken = normalVariable([1, 1, width], 1e-6, seeds.rng('cls_token')) as tf.Variable<tf.Rank.R3>;
+    this.posEmbed = truncNormalVariable([1, this.tokens, width], INIT_STD, seeds.rng('pos_embed')) as tf.Variable<tf.Rank.R3>;
+    this.transformer = new Transformer(
+      {
+        width,
+        depth,
+        heads: config.heads,
+        mlpRatio: config.mlpRatio,
+        layerNormEps: LAYER_NORM_EPS,
+        causal: false,
+        blockPrefix: (i) => `blocks.${i}`,
+        naming: TIMM_BLOCK_NAMING,
+        initStd: { qkv: INIT_STD, proj: INIT_STD, fc1: INIT_STD, fc2: INIT_STD },
+      },
+      seeds,
+    );
+    this.norm = new LayerNorm('norm', width, LAYER_NORM_EPS);
+  }
+
+  forward(images: tf.Tensor4D, options: { returnTokens?: boolean; training?: boolean } = {}): ImageEncoderOutput {
+    const [batch, height, widthPx, channels] = images.shape;
+    const { imageSize, channels: expectedChannels, width } = this.config;
+    if (height !== imageSize || widthPx !== imageSize || channels !== expectedChannels) {
+      throw new RangeError(`vit expects images [B, ${imageSize}, ${imageSize}, ${expectedChannels}], got [${images.shape.join(', ')}]`);
+    }
+    const tokens = this.tokens;
+    return tf.tidy(() => {
+      const patches = tf.reshape(this.patchEmbed.apply(images), [batch, tokens - 1, width]);
+      const cls = tf.broadcastTo(this.clsToken, [batch, 1, width]);
+      const x = tf.reshape(tf.add(tf.concat([cls, patches], 1), this.posEmbed), [batch * tokens, width]) as tf.Tensor2D;
+      const h = tf.reshape(this.transformer.apply(x, batch, tokens), [batch, tokens, width]);
+      if (options.returnTokens) {
+        // timm's forward_features: the final norm over every token; the class token is token 0.
+        const normed = tf.reshape(this.norm.apply(tf.reshape(h, [batch * tokens, width])), [batch, tokens, width]) as tf.Tensor3D;
+        return { pooled: tf.reshape(tf.slice(normed, [0, 0, 0], [batch, 1, width]), [batch, width]) as tf.Tensor2D, tokens: normed };
+      }
+      // LayerNorm is per token, so normalising the class token alone gives the same pooled output.
+      return { pooled: this.norm.apply(tf.reshape(tf.slice(h, [0, 0, 0], [batch, 1, width]), [batch, width])) };
+    });
+  }
+
+  variables(): NamedVariable[] {
+    return [
+      { name: 'cls_token', variable: this.clsToken, decay: false },
+      { name: 'pos_embed', variable: this.posEmbed, decay: false },
+      ...this.patchEmbed.variables(),
+      ...this.transformer.variables(),
+      ...this.norm.variables(),
+    ];
+  }
+}
+
+const size = (description: string, minimum = 1) => ({ type: 'integer', minimum, description });
+
+export default definePlugin<'imageEncoder', VitOptions>({
+  kind: 'imageEncoder',
+  name: 'vit',
+  description: 'Vision Transformer (timm layout): patch embedding, class token, pre-LN blocks, class-token pooling.',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      preset: {
+        enum: Object.keys(VIT_PRESETS),
+        default: 'tiny',
+        description: 'Size preset: tiny 192/12/3, small 384/12/6, base 768/12/12, large 1024/24/16 (width/depth/heads).',
+      },
+      imageSize: size('Input image side in pixels (default: data.imageSize).', 8),
+      patchSize: { ...size('Side of the square patches; must divide imageSize.'), default: 16 },
+      channels: { ...size('Input channels.'), default: 3 },
+      width: size('Token width (overrides the preset).'),
+      depth: size('Number of transformer blocks (overrides the preset).'),
+      heads: size('Attention heads; must divide width (overrides the preset).'),
+      mlpRatio: { type: 'number', exclusiveMinimum: 0, default: 4, description: 'MLP hidden width as a multiple of width.' },
+    },
+  },
+  create: (options, ctx) =>
+    new VisionTransformer(resolveVitConfig(options, ctx.settings.imageSize, ctx.path), new ParamSeeds(ctx.seed, ctx.path)),
+});

@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs';
+import { strict as assert } from 'node:assert';
+import { selfAttention } from '../../core/nn/attention';
+import { dense } from '../../core/nn/dense';
+import { embeddingLookup } from '../../core/nn/embedding';
+import { gelu } from '../../core/nn/gelu';
+import { layerNorm } from '../../core/nn/layer-norm';
+import { gelu as plainGelu } from '../../core/nn/linear';
+import { patchify } from '../../core/nn/patch-embed';
+import { Rng } from '../../core/random';
+import { assertFlatTensorCount } from '../helpers/memory';
+import { relativeError } from './torch-fixture';
+
+/**
+ * Each memory-lean layer (one tape node with a hand-written gradient) against tf.grads of
+ * the plain formulation built from tfjs primitives: same values, same gradients for a
+ * random output weighting.
+ */
+const rng = new Rng(7);
+const randn = (shape: number[], scale = 1): tf.Tensor => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
+};
+
+function assertSameFunction(lean: (...xs: tf.Tensor[]) => tf.Tensor, plain: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], tol = 1e-5): void {
+  tf.tidy(() => {
+    const yLean = lean(...inputs);
+    const yPlain = plain(...inputs);
+    assert.deepEqual(yLean.shape, yPlain.shape);
+    assert.ok(relativeError(yLean, yPlain) < tol, `values differ: ${relativeError(yLean, yPlain)}`);
+    const weights = randn(yPlain.shape);
+    const gLean = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(lean(...xs), weights)))(inputs);
+    const gPlain = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(plain(...xs), weights)))(inputs);
+    gLean.forEach((g, i) => {
+      assert.deepEqual(g.shape, gPlain[i].shape, `gradient ${i} shape`);
+      const err = relativeError(g, gPlain[i]);
+      assert.ok(err < tol, `gradient ${i} differs: relative error ${err}`);
+    });
+  });
+}
+
+function plainAttention(qkv: tf.Tensor, batch: number, tokens: number, heads: number, causal: boolean): tf.Tensor {
+  const width = qkv.shape[1]! / 3;
+  const d = width / heads;
+  const x = tf.transpose(tf.reshape(qkv, [batch, tokens, 3, heads, d]), [2, 0, 3, 1, 4]);
+  const [q, k, v] = tf.unstack(x);
+  let scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(d));
+  if (causal) {
+    const allowed = tf.linalg.bandPart(tf.ones([tokens, tokens]), -1, 0);
+    scores = tf.add(scores, tf.mul(tf.sub(1, allowed), -1e9));
+  }
+  const out = tf.matMul(tf.softmax(scores), v);
+  return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [batch * tokens, width]);
+}
+
+describe('memory-lean layers with custom gradients', () => {
+  it('gelu equals the plain erf formulation', () => {
+    assertSameFunction((x) => gelu(x), (x) => plainGelu(x), [randn([6, 10], 2)]);
+  });
+
+  it('layerNorm equals mean/variance normalisation with scale and shift', () => {
+    const plain = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(x, -1, true);
+      return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+    };
+    const x = tf.add(randn([5, 12], 3), 1);
+    assertSameFunction(
+      (x, g, b) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5),
+      plain,
+      [x, tf.add(1, randn([12], 0.3)), randn([12], 0.3)],
+    );
+  });
+
+  it('dense equals matMul + bias, with and without bias', () => {
+    const x = randn([7, 5]);
+    const w = randn([5, 3]);
+    const b = randn([3]);
+    assertSameFunction((x, w, b) => dense(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D), (x, w, b) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b), [x, w, b]);
+    assertSameFunction((x, w) => dense(x as tf.Tensor2D, w as tf.Tensor2D), (x, w) => tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), [x, w]);
+  });
+
+  for (const causal of [false, true]) {
+    it(`selfAttention equals softmax(q·kᵀ/√d)·v per head (${causal ? 'causal' : 'bidirectional'})`, () => {
+      const [batch, tokens, heads, width] = [2, 5, 3, 12];
+      assertSameFunction(
+        (qkv) => selfAttention(qkv as tf.Tensor2D, { batch, tokens, heads, causal }),
+        (qkv) => plainAttention(qkv, batch, tokens, heads, causal),
+        [randn([batch * tokens, 3 * width])],
+      );
+    });
+  }
+
+  it('embeddingLookup equals tf.gather, summing the gradient of repeated ids', () => {
+    const ids = tf.tensor2d([[1, 4, 4, 0], [2, 1, 4, 3]], [2, 4], 'int32');
+    const table = randn([6, 5]);
+    assertSameFunction((t) => embeddingLookup(t as tf.Tensor2D, ids), (t) => tf.gather(t, ids), [table]);
+  });
+
+  it('patchify flattens each patch channel-first, as a PyTorch Conv2d kernel is laid out', () => {
+    // A 1-image, 4×4, 2-channel input whose value encodes (y, x, c); patches of 2.
+    const values: number[] = [];
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) for (let c = 0; c < 2; c++) values.push(100 * c + 10 * y + x);
+    const patches = tf.tidy(() => patchify(tf.tensor4d(values, [1, 4, 4, 2]), 2).arraySync());
+    assert.equal(patches.length, 4);
+    // patch 1 = grid row 0, column 1: pixels y∈{0,1}, x∈{2,3}; order c, y, x
+    assert.deepEqual(patches[1], [2, 3, 12, 13, 102, 103, 112, 113]);
+    assert.deepEqual(patches[2], [20, 21, 30, 31, 120, 121, 130, 131]);
+  });
+
+  it('free their intermediates', async () => {
+    const x = randn([4, 6]);
+    const g = tf.ones([6]);
+    const b = tf.zeros([6]);
+    const qkv = randn([2 * 3, 18]);
+    await assertFlatTensorCount(3, () => {
+      tf.dispose(
+        tf.grads((x: tf.Tensor, q: tf.Tensor) =>
+          tf.add(
+            tf.sum(gelu(layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-6))),
+            tf.sum(selfAttention(q as tf.Tensor2D, { batch: 2, tokens: 3, heads: 2, causal: true })),
+          ),
+        )([x, qkv]),
+      );
+    });
+    tf.dispose([x, g, b, qkv]);
+  });
+});
