@@ -22,6 +22,8 @@ export interface RunOptions {
   log?: Logger;
   /** Stop (with a checkpoint, status KILLED) after this many steps; used by tests of resume. */
   stopAfterSteps?: number;
+  /** Called after every optimiser step. */
+  onStepEnd?: (step: number) => void;
 }
 
 export interface RunResult {
@@ -83,7 +85,7 @@ async function train(loaded: LoadedExperiment, registry: PluginRegistry, runDir:
   await tracker.setTags(runTags(spec, exp.backend.name));
 
   log.info(`run ${runDir}: ${spec.train.steps} steps of batch ${spec.train.batchSize} on ${exp.backend.name}${ckpt ? `, resuming at step ${ckpt.state.step}` : ''}`);
-  const trainer = new Trainer(exp, { runDir, log, stdout: options.stdout, resume: ckpt, stopAfterSteps: options.stopAfterSteps });
+  const trainer = new Trainer(exp, { runDir, log, stdout: options.stdout, resume: ckpt, stopAfterSteps: options.stopAfterSteps, onStepEnd: options.onStepEnd });
   const result = await trainer.run();
   trainer.dispose();
 

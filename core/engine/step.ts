@@ -48,8 +48,9 @@ function totalLoss(ctx: Context, src: FeatureSources, keepLosses: tf.Scalar[], k
 /** Reads all kept scalars with one device sync, then frees them. */
 function readScalars(total: tf.Scalar, losses: tf.Scalar[], metrics: Map<string, tf.Scalar>): Omit<StepOutcome, 'grads'> {
   const all = [total, ...losses, ...metrics.values()];
-  const values = tf.tidy(() => tf.stack(all.map((s) => tf.reshape(tf.cast(s, 'float32'), [])))).dataSync() as Float32Array;
-  tf.dispose(all);
+  const stacked = tf.tidy(() => tf.stack(all.map((s) => tf.reshape(tf.cast(s, 'float32'), []))));
+  const values = stacked.dataSync() as Float32Array;
+  tf.dispose([stacked, ...all]);
   const names = [...metrics.keys()];
   return {
     total: values[0],

@@ -26,6 +26,8 @@ export interface TrainerOptions {
   resume?: LoadedCheckpoint;
   /** Stop (as if interrupted, with a checkpoint) after this many steps in this session. Used by tests. */
   stopAfterSteps?: number;
+  /** Called after every optimiser step (tests use it to watch tensor counts). */
+  onStepEnd?: (step: number) => void;
 }
 
 export interface TrainResult {
@@ -210,6 +212,7 @@ export class Trainer {
         const out = await this.step(loader, lr);
         this.state.step += 1;
         this.state.lossCurve.push(out.total);
+        this.opts.onStepEnd?.(this.state.step);
         windowImages += out.images;
         const now = performance.now();
         const imagesPerSecond = (windowImages * 1000) / Math.max(1, now - windowStart);
