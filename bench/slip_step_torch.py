@@ -1,0 +1,137 @@
+"""PyTorch reference for bench/slip-step.ts: the same SLIP model (ViT image encoder, CLIP-style
+causal text transformer, CLIP loss + SimCLR NT-Xent through a Linear-BN-ReLU MLP head, AdamW),
+timed on the CPU. Prints one JSON line: {"msPerStep", "imgPerSec", "peakGiB", "threads"}.
+
+Usage: .venv/bin/python bench/slip_step_torch.py --model small --batch 64 --steps 3
+"""
+import argparse
+import json
+import math
+import resource
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+MODELS = {
+    # image: size, patch, width, depth, heads; text: width, depth, heads, context; embed; simclr head
+    "small": dict(img=64, patch=8, vw=192, vd=6, vh=3, tw=256, td=4, th=4, ctx=32, embed=256, head=(4096, 4096, 256)),
+    "vits16": dict(img=224, patch=16, vw=384, vd=12, vh=6, tw=512, td=12, th=8, ctx=77, embed=512, head=(4096, 4096, 256)),
+}
+VOCAB = 49408
+
+
+class Block(nn.Module):
+    def __init__(self, width, heads, causal):
+        super().__init__()
+        self.heads, self.causal = heads, causal
+        self.norm1 = nn.LayerNorm(width, eps=1e-6 if not causal else 1e-5)
+        self.qkv = nn.Linear(width, 3 * width)
+        self.proj = nn.Linear(width, width)
+        self.norm2 = nn.LayerNorm(width, eps=1e-6 if not causal else 1e-5)
+        self.fc1 = nn.Linear(width, 4 * width)
+        self.fc2 = nn.Linear(4 * width, width)
+
+    def forward(self, x):
+        b, t, c = x.shape
+        q, k, v = self.qkv(self.norm1(x)).reshape(b, t, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        a = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
+        x = x + self.proj(a.transpose(1, 2).reshape(b, t, c))
+        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
+
+
+class ViT(nn.Module):
+    def __init__(self, img, patch, width, depth, heads):
+        super().__init__()
+        self.patch = patch
+        self.embed = nn.Linear(3 * patch * patch, width)
+        self.cls = nn.Parameter(torch.zeros(1, 1, width))
+        self.pos = nn.Parameter(torch.randn(1, (img // patch) ** 2 + 1, width) * 0.02)
+        self.blocks = nn.ModuleList([Block(width, heads, False) for _ in range(depth)])
+        self.norm = nn.LayerNorm(width, eps=1e-6)
+
+    def forward(self, x):  # x: [B, 3, H, W]
+        b = x.shape[0]
+        p = x.unfold(2, self.patch, self.patch).unfold(3, self.patch, self.patch)  # B,3,h,w,p,p
+        p = p.permute(0, 2, 3, 1, 4, 5).reshape(b, -1, 3 * self.patch * self.patch)
+        x = torch.cat([self.cls.expand(b, -1, -1), self.embed(p)], 1) + self.pos
+        for blk in self.blocks:
+            x = blk(x)
+        return self.norm(x)[:, 0]
+
+
+class TextTransformer(nn.Module):
+    def __init__(self, width, depth, heads, ctx):
+        super().__init__()
+        self.tok = nn.Embedding(VOCAB, width)
+        self.pos = nn.Parameter(torch.randn(ctx, width) * 0.01)
+        self.blocks = nn.ModuleList([Block(width, heads, True) for _ in range(depth)])
+        self.ln = nn.LayerNorm(width)
+
+    def forward(self, ids, eot):
+        x = self.tok(ids) + self.pos
+        for blk in self.blocks:
+            x = blk(x)
+        return self.ln(x)[torch.arange(ids.shape[0]), eot]
+
+
+def simclr_head(inp, hidden1, hidden2, out):
+    return nn.Sequential(nn.Linear(inp, hidden1), nn.BatchNorm1d(hidden1), nn.ReLU(), nn.Linear(hidden1, hidden2),
+                         nn.BatchNorm1d(hidden2), nn.ReLU(), nn.Linear(hidden2, out))
+
+
+def nt_xent(z1, z2, t=0.1):
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    n = z1.shape[0]
+    logits = z @ z.t() / t
+    logits = logits - torch.eye(2 * n) * 1e9
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    return F.cross_entropy(logits, target)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="small", choices=MODELS)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--steps", type=int, default=3)
+    args = ap.parse_args()
+    m = MODELS[args.model]
+    torch.manual_seed(0)
+    vit = ViT(m["img"], m["patch"], m["vw"], m["vd"], m["vh"])
+    txt = TextTransformer(m["tw"], m["td"], m["th"], m["ctx"])
+    img_proj = nn.Linear(m["vw"], m["embed"], bias=False)
+    txt_proj = nn.Linear(m["tw"], m["embed"], bias=False)
+    head = simclr_head(m["vw"], *m["head"])
+    logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+    params = [*vit.parameters(), *txt.parameters(), *img_proj.parameters(), *txt_proj.parameters(), *head.parameters(), logit_scale]
+    opt = torch.optim.AdamW(params, lr=1e-4, betas=(0.9, 0.98), weight_decay=0.1)
+    b, s = args.batch, m["img"]
+    views = [torch.rand(b, 3, s, s) for _ in range(3)]
+    ids = torch.randint(1, VOCAB - 2, (b, m["ctx"]))
+    eot = torch.full((b,), m["ctx"] - 1)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        ie = F.normalize(img_proj(vit(views[0])), dim=-1)
+        te = F.normalize(txt_proj(txt(ids, eot)), dim=-1)
+        logits = logit_scale.exp() * ie @ te.t()
+        labels = torch.arange(b)
+        clip = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
+        ssl = nt_xent(head(vit(views[1])), head(vit(views[2])))
+        (clip + ssl).backward()
+        opt.step()
+        with torch.no_grad():
+            logit_scale.clamp_(0, math.log(100))
+
+    step()  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(args.steps):
+        step()
+    ms = (time.perf_counter() - t0) * 1000 / args.steps
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    print(json.dumps({"msPerStep": ms, "imgPerSec": b * 1000 / ms, "peakGiB": peak, "threads": torch.get_num_threads(), "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    main()
