@@ -1,4 +1,9 @@
 import type { AnyPluginDefinition } from '../core/plugins/define';
+import finetune from './evaluators/finetune';
+import knn from './evaluators/knn';
+import linearProbe from './evaluators/linear-probe';
+import retrieval from './evaluators/retrieval';
+import zeroShot from './evaluators/zero-shot';
 import vit from './image-encoders/vit';
 import textTransformer from './text-encoders/text-transformer';
 import clipBpe from './tokenizers/clip-bpe';
@@ -12,4 +17,9 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   vit,
   textTransformer,
   clipBpe,
+  zeroShot,
+  linearProbe,
+  knn,
+  retrieval,
+  finetune,
 ];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fillTemplate } from './prompt-templates';
+import { fillTemplate } from '../data/captions';
 import { l2NormalizeRows } from './normalize';
 
 /** Texts to joint-space embeddings [N, E] (not necessarily normalised). */

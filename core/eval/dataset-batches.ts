@@ -56,3 +56,13 @@ export async function forEachBatch(dataset: Dataset, options: EvalReadOptions, v
   }
   return seen;
 }
+
+/** How an evaluator reads a dataset: its batch size, workers and limit, at the model's image size. */
+export function evalReadOptions(
+  options: { batchSize: number; workers: number },
+  imageSize: number,
+  limit: number | undefined,
+  log: Logger,
+): EvalReadOptions {
+  return { imageSize, batchSize: options.batchSize, workers: options.workers, limit, log };
+}

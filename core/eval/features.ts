@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../contracts/dataset';
-import { DataError } from '../errors';
+import type { EvalModel } from '../contracts/evaluator';
+import { DataError, SpecError } from '../errors';
+import type { JsonSchema } from '../spec/json-schema';
 import { forEachBatch, type EvalReadOptions } from './dataset-batches';
 
 /** Reads [B, D] features for a batch of images (float32 NHWC in [0, 1]). */
@@ -59,4 +61,20 @@ export function checkLabels(labels: Int32Array, numClasses: number, what: string
       throw new DataError(`${what}: sample ${i} has label ${labels[i]}, outside [0, ${numClasses}) (unlabelled samples cannot be scored)`);
     }
   }
+}
+
+/** Which image representation an evaluator reads. */
+export type FeatureSource = 'encoder' | 'embedding';
+
+export const featureSourceProperty = (defaultSource: FeatureSource): JsonSchema => ({
+  enum: ['encoder', 'embedding'],
+  default: defaultSource,
+  description: 'encoder: the frozen image encoder output (before any projection); embedding: the joint image-text space.',
+});
+
+/** The image representation named by `source`; `embedding` needs a text tower. */
+export function imageFeatureFn(model: EvalModel, source: FeatureSource, path: string): ImageFeatureFn {
+  if (source === 'encoder') return (images) => model.imageFeatures(images);
+  if (!model.hasText) throw SpecError.at(`${path}.features`, '"embedding" needs a model with a text tower (model.text); use "encoder"');
+  return (images) => model.imageEmbedding(images);
 }

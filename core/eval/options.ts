@@ -55,7 +55,8 @@ export const trainSplitProperties = (what: string): Record<string, JsonSchema> =
   },
 });
 
-export const classificationProperties = (): Record<string, JsonSchema> => ({
+/** topK and meanPerClass: how a classifier is scored. */
+export const topKProperties = (): Record<string, JsonSchema> => ({
   topK: {
     type: 'array',
     items: { type: 'integer', minimum: 1 },
@@ -69,6 +70,11 @@ export const classificationProperties = (): Record<string, JsonSchema> => ({
     default: false,
     description: 'Also report top<k>_mean_per_class: the unweighted mean of the per-class accuracies.',
   },
+});
+
+/** Scoring options plus numClasses, for evaluators that learn from labels. */
+export const classificationProperties = (): Record<string, JsonSchema> => ({
+  ...topKProperties(),
   numClasses: {
     type: 'integer',
     minimum: 1,

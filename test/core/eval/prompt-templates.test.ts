@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { PROMPT_TEMPLATE_SETS, PROMPT_TEMPLATE_SET_NAMES, fillTemplate, resolveTemplates } from '../../../core/eval/prompt-templates';
+import { PROMPT_TEMPLATE_SETS, PROMPT_TEMPLATE_SET_NAMES, resolveTemplates } from '../../../core/eval/prompt-templates';
 
 describe('prompt templates', () => {
   it('every shipped set is non-empty and each template has exactly one {}', () => {
@@ -15,9 +15,5 @@ describe('prompt templates', () => {
     assert.deepEqual(resolveTemplates(undefined, ['x {}']), ['x {}']);
     assert.equal(resolveTemplates(undefined, undefined), PROMPT_TEMPLATE_SETS.generic);
     assert.equal(resolveTemplates([], []), PROMPT_TEMPLATE_SETS.generic);
-  });
-
-  it('fills every {} with the class name', () => {
-    assert.equal(fillTemplate('a {} next to a {}.', 'cat'), 'a cat next to a cat.');
   });
 });
