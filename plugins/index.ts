@@ -5,6 +5,13 @@ import linearProbe from './evaluators/linear-probe';
 import retrieval from './evaluators/retrieval';
 import zeroShot from './evaluators/zero-shot';
 import vit from './image-encoders/vit';
+import barlowTwins from './objectives/barlow-twins';
+import byol from './objectives/byol';
+import clip from './objectives/clip';
+import mocov3 from './objectives/mocov3';
+import simclr from './objectives/simclr';
+import simsiam from './objectives/simsiam';
+import vicreg from './objectives/vicreg';
 import textTransformer from './text-encoders/text-transformer';
 import clipBpe from './tokenizers/clip-bpe';
 
@@ -17,6 +24,13 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   vit,
   textTransformer,
   clipBpe,
+  clip,
+  simclr,
+  mocov3,
+  byol,
+  simsiam,
+  barlowTwins,
+  vicreg,
   zeroShot,
   linearProbe,
   knn,

@@ -1,0 +1,87 @@
+import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
+import type { NamedVariable } from '../../core/contracts/trainable';
+import { Mlp } from '../../core/nn/mlp';
+import { barlowTwinsLoss } from '../../core/nn/non-contrastive';
+import { ParamSeeds } from '../../core/nn/param-seeds';
+import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import { resolveFeatureDim } from './common/feature-dim';
+import { requireHead, requireNonNegative, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
+import { tidyOutput } from './common/output';
+import { headSchema, inputDimSchema, viewsSchema } from './common/schema';
+
+export interface BarlowTwinsOptions {
+  views: string[];
+  /** Weight λ of the off-diagonal (redundancy reduction) term. */
+  lambda: number;
+  projector: HeadOptions;
+  inputDim?: number;
+}
+
+/** The paper's settings: λ = 0.0051, projector 8192-8192-8192. */
+export const BARLOW_TWINS_DEFAULTS: BarlowTwinsOptions = {
+  views: ['ssl', 'ssl'],
+  lambda: 0.0051,
+  projector: { hidden: [8192, 8192], out: 8192 },
+};
+
+/**
+ * Barlow Twins (Zbontar et al., 2021; facebookresearch/barlowtwins): z_i = projector(f_i),
+ * C = BN(z_1)ᵀ·BN(z_2)/N with a BatchNorm without γ/β, loss = Σ(1 − Cᵢᵢ)² + λ·Σ_{i≠j} Cᵢⱼ².
+ * Projector: Linears without bias, BN + ReLU after the hidden ones.
+ * Metrics `on_diag` and `off_diag` (before λ), the two terms of the loss.
+ */
+export class BarlowTwinsObjective implements Objective {
+  readonly views: readonly string[];
+  readonly usesText = false;
+  readonly lambda: number;
+  readonly projector: Mlp;
+
+  constructor(options: OptionsInput<BarlowTwinsOptions>, ctx: PluginContext) {
+    const o = withDefaults(BARLOW_TWINS_DEFAULTS, options);
+    requireViews(`${ctx.path}.views`, o.views, 2);
+    requireNonNegative(`${ctx.path}.lambda`, o.lambda);
+    requireHead(`${ctx.path}.projector`, o.projector);
+    this.views = [...o.views];
+    this.lambda = o.lambda;
+    const inputDim = resolveFeatureDim(ctx, o.inputDim);
+    this.projector = Mlp.create(
+      'projector',
+      { inputDim, hidden: o.projector.hidden, outputDim: o.projector.out, hiddenBias: false, outputBias: false },
+      new ParamSeeds(ctx.seed, ctx.path),
+    );
+  }
+
+  variables(): NamedVariable[] {
+    return this.projector.variables();
+  }
+
+  compute(inputs: ObjectiveInputs): ObjectiveOutput {
+    const [f1, f2] = [inputs.features(0), inputs.features(1)];
+    return tidyOutput(() => {
+      const r = barlowTwinsLoss(this.projector.apply(f1), this.projector.apply(f2), this.lambda);
+      return { loss: r.loss, metrics: { on_diag: r.onDiagonal, off_diag: r.offDiagonal } };
+    });
+  }
+}
+
+export default definePlugin<'objective', OptionsInput<BarlowTwinsOptions>>({
+  kind: 'objective',
+  name: 'barlow-twins',
+  description: 'Barlow Twins: drives the cross-correlation of two views’ standardised projections to the identity.',
+  schema: {
+    type: 'object',
+    properties: {
+      views: viewsSchema(BARLOW_TWINS_DEFAULTS.views, 'the two augmented views'),
+      lambda: {
+        type: 'number',
+        minimum: 0,
+        default: BARLOW_TWINS_DEFAULTS.lambda,
+        description: 'Weight λ of the off-diagonal (redundancy reduction) term (paper: 0.0051).',
+      },
+      projector: headSchema(BARLOW_TWINS_DEFAULTS.projector, 'Projector (paper: hidden [8192, 8192], out 8192).'),
+      inputDim: inputDimSchema,
+    },
+    additionalProperties: false,
+  },
+  create: (options, ctx) => new BarlowTwinsObjective(options, ctx),
+});

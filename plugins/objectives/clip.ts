@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
+import type { NamedVariable } from '../../core/contracts/trainable';
+import { SpecError } from '../../core/errors';
+import { clipLoss, diagonalTop1Percent } from '../../core/nn/contrastive';
+import { constantVariable } from '../../core/nn/init';
+import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import { requirePositive, requireViews, withDefaults, type OptionsInput } from './common/options';
+import { tidyOutput } from './common/output';
+import { viewsSchema } from './common/schema';
+
+export interface ClipOptions {
+  views: string[];
+  /** τ at initialisation: the logit scale starts at ln(1/τ). */
+  initTemperature: number;
+  /** Upper bound of exp(logit_scale), enforced after every step. */
+  maxLogitScale: number;
+  /** Whether the logit scale is trained; if not it stays at ln(1/initTemperature). */
+  learnable: boolean;
+}
+
+export const CLIP_DEFAULTS: ClipOptions = { views: ['clip'], initTemperature: 0.07, maxLogitScale: 100, learnable: true };
+
+/**
+ * CLIP's symmetric InfoNCE between the images (view 0, through the model's image
+ * projection) and their captions, with CLIP's learnable logit scale. The scale is kept as
+ * its logarithm, `logit_scale` (the name CLIP and SLIP checkpoints use), initialised to
+ * ln(1/0.07) and clamped to [0, ln(100)] after every optimiser step, as SLIP does.
+ *
+ * Metrics: `clip_acc`, image→text top-1 accuracy within the batch in percent (as SLIP logs
+ * it); `logit_scale`, the multiplier exp(logit_scale) actually applied to the cosines.
+ */
+export class ClipObjective implements Objective {
+  readonly views: readonly string[];
+  readonly usesText = true;
+  /** ln of the logit multiplier; undefined when not learnable. */
+  readonly logitScale?: tf.Variable;
+  private readonly initLogScale: number;
+  private readonly maxLogScale: number;
+
+  constructor(options: OptionsInput<ClipOptions>, ctx: Pick<PluginContext, 'path'>) {
+    const o = withDefaults(CLIP_DEFAULTS, options);
+    requireViews(`${ctx.path}.views`, o.views, 1);
+    requirePositive(`${ctx.path}.initTemperature`, o.initTemperature);
+    if (!(o.maxLogitScale >= 1)) throw SpecError.at(`${ctx.path}.maxLogitScale`, `must be >= 1 (got ${JSON.stringify(o.maxLogitScale)})`);
+    if (1 / o.initTemperature > o.maxLogitScale) {
+      throw SpecError.at(
+        `${ctx.path}.initTemperature`,
+        `1/initTemperature (${1 / o.initTemperature}) exceeds maxLogitScale (${o.maxLogitScale}); raise one or the other`,
+      );
+    }
+    this.views = [...o.views];
+    this.initLogScale = Math.log(1 / o.initTemperature);
+    this.maxLogScale = Math.log(o.maxLogitScale);
+    if (o.learnable) this.logitScale = constantVariable([], this.initLogScale);
+  }
+
+  variables(): NamedVariable[] {
+    return this.logitScale ? [{ name: 'logit_scale', variable: this.logitScale, decay: false }] : [];
+  }
+
+  compute(inputs: ObjectiveInputs): ObjectiveOutput {
+    const image = inputs.imageEmbedding(0);
+    const text = inputs.textEmbedding();
+    return tidyOutput(() => {
+      const scale = (this.logitScale ? tf.exp(this.logitScale) : tf.scalar(Math.exp(this.initLogScale))) as tf.Scalar;
+      const { loss, logits } = clipLoss(image, text, scale);
+      return { loss, metrics: { clip_acc: diagonalTop1Percent(logits), logit_scale: scale } };
+    });
+  }
+
+  /** Clamps the logit scale to [0, ln(maxLogitScale)] (SLIP: logit_scale.data.clamp_(0, 4.6052)). */
+  afterStep(): void {
+    const v = this.logitScale;
+    if (v) tf.tidy(() => v.assign(tf.clipByValue(v, 0, this.maxLogScale)));
+  }
+}
+
+export default definePlugin<'objective', OptionsInput<ClipOptions>>({
+  kind: 'objective',
+  name: 'clip',
+  description: "CLIP's symmetric image-text InfoNCE with a learnable, clamped logit scale (SLIP's CLIPLoss).",
+  schema: {
+    type: 'object',
+    properties: {
+      views: viewsSchema(CLIP_DEFAULTS.views, 'the image view paired with the captions'),
+      initTemperature: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        default: CLIP_DEFAULTS.initTemperature,
+        description: 'Softmax temperature at initialisation: the logit scale starts at ln(1/initTemperature).',
+      },
+      maxLogitScale: {
+        type: 'number',
+        minimum: 1,
+        default: CLIP_DEFAULTS.maxLogitScale,
+        description: 'Largest multiplier of the cosine similarities; the learnt scale is clamped to it after every step.',
+      },
+      learnable: { type: 'boolean', default: CLIP_DEFAULTS.learnable, description: 'Train the logit scale (CLIP, SLIP) or keep it fixed.' },
+    },
+    additionalProperties: false,
+  },
+  create: (options, ctx) => new ClipObjective(options, ctx),
+});

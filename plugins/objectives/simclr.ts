@@ -1,0 +1,75 @@
+import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
+import type { NamedVariable } from '../../core/contracts/trainable';
+import { diagonalTop1Percent, ntXentLoss } from '../../core/nn/contrastive';
+import { Mlp } from '../../core/nn/mlp';
+import { ParamSeeds } from '../../core/nn/param-seeds';
+import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import { resolveFeatureDim } from './common/feature-dim';
+import { requireHead, requirePositive, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
+import { tidyOutput } from './common/output';
+import { headSchema, inputDimSchema, temperatureSchema, viewsSchema } from './common/schema';
+
+export interface SimclrOptions {
+  views: string[];
+  temperature: number;
+  head: HeadOptions;
+  inputDim?: number;
+}
+
+/** SLIP's SimCLR settings: a 4096-4096-256 head, τ = 0.1. */
+export const SIMCLR_DEFAULTS: SimclrOptions = { views: ['ssl', 'ssl'], temperature: 0.1, head: { hidden: [4096, 4096], out: 256 } };
+
+/**
+ * SimCLR as SLIP trains it: both views' pooled features go through one MLP head
+ * (`image_mlp`: Linear-BN-ReLU-Linear-BN-ReLU-Linear, each view normalised with its own
+ * batch statistics), then NT-Xent over the 2N embeddings (see ntXentLoss).
+ * Metric `ssl_acc`: how often a view-0 sample ranks its view-1 partner first among the
+ * 2N − 1 candidates, in percent.
+ */
+export class SimclrObjective implements Objective {
+  readonly views: readonly string[];
+  readonly usesText = false;
+  readonly temperature: number;
+  readonly head: Mlp;
+
+  constructor(options: OptionsInput<SimclrOptions>, ctx: PluginContext) {
+    const o = withDefaults(SIMCLR_DEFAULTS, options);
+    requireViews(`${ctx.path}.views`, o.views, 2);
+    requirePositive(`${ctx.path}.temperature`, o.temperature);
+    requireHead(`${ctx.path}.head`, o.head);
+    this.views = [...o.views];
+    this.temperature = o.temperature;
+    const inputDim = resolveFeatureDim(ctx, o.inputDim);
+    this.head = Mlp.create('image_mlp', { inputDim, hidden: o.head.hidden, outputDim: o.head.out }, new ParamSeeds(ctx.seed, ctx.path));
+  }
+
+  variables(): NamedVariable[] {
+    return this.head.variables();
+  }
+
+  compute(inputs: ObjectiveInputs): ObjectiveOutput {
+    const a = inputs.features(0);
+    const b = inputs.features(1);
+    return tidyOutput(() => {
+      const { loss, logits } = ntXentLoss(this.head.apply(a), this.head.apply(b), this.temperature);
+      return { loss, metrics: { ssl_acc: diagonalTop1Percent(logits) } };
+    });
+  }
+}
+
+export default definePlugin<'objective', OptionsInput<SimclrOptions>>({
+  kind: 'objective',
+  name: 'simclr',
+  description: "SimCLR's NT-Xent between two augmented views through an MLP head, as in SLIP.",
+  schema: {
+    type: 'object',
+    properties: {
+      views: viewsSchema(SIMCLR_DEFAULTS.views, 'the two augmented views'),
+      temperature: temperatureSchema(SIMCLR_DEFAULTS.temperature, 'Softmax temperature τ of NT-Xent (SLIP: 0.1).'),
+      head: headSchema(SIMCLR_DEFAULTS.head, "The projection head `image_mlp` (SLIP: hidden [4096, 4096], out 256)."),
+      inputDim: inputDimSchema,
+    },
+    additionalProperties: false,
+  },
+  create: (options, ctx) => new SimclrObjective(options, ctx),
+});

@@ -1,0 +1,110 @@
+import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
+import type { NamedVariable } from '../../core/contracts/trainable';
+import { Mlp } from '../../core/nn/mlp';
+import { vicregLoss, type VicregCoefficients } from '../../core/nn/non-contrastive';
+import { ParamSeeds } from '../../core/nn/param-seeds';
+import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import { resolveFeatureDim } from './common/feature-dim';
+import { requireHead, requireNonNegative, requirePositive, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
+import { tidyOutput } from './common/output';
+import { headSchema, inputDimSchema, viewsSchema } from './common/schema';
+
+export interface VicregOptions {
+  views: string[];
+  invarianceCoeff: number;
+  varianceCoeff: number;
+  covarianceCoeff: number;
+  /** γ: the std every projected dimension is pushed up to. */
+  stdTarget: number;
+  /** Added to the variance before the square root in the std hinge. */
+  varianceEps: number;
+  projector: HeadOptions;
+  inputDim?: number;
+}
+
+/** The paper's settings: λ = μ = 25, ν = 1, γ = 1, ε = 1e-4, projector 8192-8192-8192. */
+export const VICREG_DEFAULTS: VicregOptions = {
+  views: ['ssl', 'ssl'],
+  invarianceCoeff: 25,
+  varianceCoeff: 25,
+  covarianceCoeff: 1,
+  stdTarget: 1,
+  varianceEps: 1e-4,
+  projector: { hidden: [8192, 8192], out: 8192 },
+};
+
+/**
+ * VICReg (Bardes, Ponce & LeCun, 2022; facebookresearch/vicreg): on x = projector(f_1),
+ * y = projector(f_2), loss = λ·MSE(x, y) + μ·[relu(γ − std x) + relu(γ − std y)]/2 (means
+ * over dimensions) + ν·[Σ_{i≠j} Cov(x)ᵢⱼ² + Σ_{i≠j} Cov(y)ᵢⱼ²]/D, unbiased std and covariance.
+ * Projector: Linear (bias) - BN - ReLU per hidden layer, last Linear without bias.
+ * Metrics `invariance`, `variance`, `covariance`: the three terms before their coefficients.
+ */
+export class VicregObjective implements Objective {
+  readonly views: readonly string[];
+  readonly usesText = false;
+  readonly coefficients: VicregCoefficients;
+  readonly projector: Mlp;
+
+  constructor(options: OptionsInput<VicregOptions>, ctx: PluginContext) {
+    const o = withDefaults(VICREG_DEFAULTS, options);
+    requireViews(`${ctx.path}.views`, o.views, 2);
+    for (const key of ['invarianceCoeff', 'varianceCoeff', 'covarianceCoeff', 'stdTarget'] as const) requireNonNegative(`${ctx.path}.${key}`, o[key]);
+    requirePositive(`${ctx.path}.varianceEps`, o.varianceEps);
+    requireHead(`${ctx.path}.projector`, o.projector);
+    this.views = [...o.views];
+    this.coefficients = {
+      invariance: o.invarianceCoeff,
+      variance: o.varianceCoeff,
+      covariance: o.covarianceCoeff,
+      stdTarget: o.stdTarget,
+      eps: o.varianceEps,
+    };
+    const inputDim = resolveFeatureDim(ctx, o.inputDim);
+    this.projector = Mlp.create(
+      'projector',
+      { inputDim, hidden: o.projector.hidden, outputDim: o.projector.out, outputBias: false },
+      new ParamSeeds(ctx.seed, ctx.path),
+    );
+  }
+
+  variables(): NamedVariable[] {
+    return this.projector.variables();
+  }
+
+  compute(inputs: ObjectiveInputs): ObjectiveOutput {
+    const [f1, f2] = [inputs.features(0), inputs.features(1)];
+    return tidyOutput(() => {
+      const r = vicregLoss(this.projector.apply(f1), this.projector.apply(f2), this.coefficients);
+      return { loss: r.loss, metrics: { invariance: r.invariance, variance: r.variance, covariance: r.covariance } };
+    });
+  }
+}
+
+const coefficient = (value: number, description: string) => ({ type: 'number', minimum: 0, default: value, description });
+
+export default definePlugin<'objective', OptionsInput<VicregOptions>>({
+  kind: 'objective',
+  name: 'vicreg',
+  description: 'VICReg: invariance, variance and covariance regularisation of two views’ projections.',
+  schema: {
+    type: 'object',
+    properties: {
+      views: viewsSchema(VICREG_DEFAULTS.views, 'the two augmented views'),
+      invarianceCoeff: coefficient(VICREG_DEFAULTS.invarianceCoeff, 'λ, weight of the invariance (MSE) term (paper: 25).'),
+      varianceCoeff: coefficient(VICREG_DEFAULTS.varianceCoeff, 'μ, weight of the variance (std hinge) term (paper: 25).'),
+      covarianceCoeff: coefficient(VICREG_DEFAULTS.covarianceCoeff, 'ν, weight of the covariance term (paper: 1).'),
+      stdTarget: coefficient(VICREG_DEFAULTS.stdTarget, 'γ, the std each dimension is pushed up to (paper: 1).'),
+      varianceEps: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        default: VICREG_DEFAULTS.varianceEps,
+        description: 'Added to the variance before the square root in the std hinge (paper: 1e-4).',
+      },
+      projector: headSchema(VICREG_DEFAULTS.projector, 'Projector (paper: hidden [8192, 8192], out 8192).'),
+      inputDim: inputDimSchema,
+    },
+    additionalProperties: false,
+  },
+  create: (options, ctx) => new VicregObjective(options, ctx),
+});

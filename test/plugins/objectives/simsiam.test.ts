@@ -1,0 +1,32 @@
+import { strict as assert } from 'node:assert';
+import simsiam from '../../../plugins/objectives/simsiam';
+import { assertFlatOverTraining, buildObjective, checkAgainstReference, disposeObjective, fixedInputs, randomInputs } from './support/harness';
+
+const small = { inputDim: 16, projector: { hidden: [32, 24], out: 16 }, predictor: { hidden: [20] } };
+
+describe('objective simsiam', () => {
+  it('matches the SimSiam code in PyTorch (stop-gradient on z): loss, output_std and gradients', () => {
+    checkAgainstReference(simsiam);
+  });
+
+  it('has no momentum: every head parameter is trained', () => {
+    const o = buildObjective(simsiam, small);
+    assert.equal(o.momentum, undefined);
+    assert.equal(o.momentumPairs, undefined);
+    assert.ok(o.variables().length > 0);
+    disposeObjective(o);
+  });
+
+  it('rejects an empty view list in the constructor', () => {
+    assert.throws(() => buildObjective(simsiam, { ...small, views: [] }), /objectives\[0\]\.views: must list exactly 2 view name\(s\) \(got \[\]\)/);
+  });
+
+  it('keeps the tensor count flat over 20 training steps, and the loss goes down', async () => {
+    const o = buildObjective(simsiam, small);
+    const inputs = randomInputs(['features.0', 'features.1'], 8, 16);
+    const losses = await assertFlatOverTraining(o, fixedInputs(inputs));
+    assert.ok(losses[19] < losses[0], `loss ${losses[0]} → ${losses[19]}`);
+    inputs.forEach((t) => t.dispose());
+    disposeObjective(o);
+  });
+});
