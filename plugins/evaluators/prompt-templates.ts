@@ -1,6 +1,7 @@
 /**
- * Named prompt-template sets for zero-shot classification. Each template has a `{}` that
- * the class name replaces. A spec names a set (`"templates": "mnist"`) or lists its own.
+ * Named prompt-template sets for the zero-shot evaluator (its data, not a plugin). Each
+ * template has a `{}` that the class name replaces. A spec names a set
+ * (`"templates": "mnist"`) or lists its own.
  */
 export const PROMPT_TEMPLATE_SETS = {
   /** Used when neither the spec nor the dataset gives templates. */

@@ -12,7 +12,7 @@ import {
   type ClassificationOptions,
   type CommonEvaluatorOptions,
 } from '../../core/eval/options';
-import { PROMPT_TEMPLATE_SET_NAMES, resolveTemplates, type TemplatesOption } from '../../core/eval/prompt-templates';
+import { PROMPT_TEMPLATE_SET_NAMES, resolveTemplates, type TemplatesOption } from './prompt-templates';
 import { definePlugin } from '../../core/plugins/define';
 
 export interface ZeroShotOptions extends CommonEvaluatorOptions, Omit<ClassificationOptions, 'numClasses'> {

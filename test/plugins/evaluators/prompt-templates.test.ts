@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { PROMPT_TEMPLATE_SETS, PROMPT_TEMPLATE_SET_NAMES, resolveTemplates } from '../../../core/eval/prompt-templates';
+import { PROMPT_TEMPLATE_SETS, PROMPT_TEMPLATE_SET_NAMES, resolveTemplates } from '../../../plugins/evaluators/prompt-templates';
 
 describe('prompt templates', () => {
   it('every shipped set is non-empty and each template has exactly one {}', () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { Dataset } from '../../../core/contracts/dataset';
-import { PROMPT_TEMPLATE_SETS } from '../../../core/eval/prompt-templates';
+import { PROMPT_TEMPLATE_SETS } from '../../../plugins/evaluators/prompt-templates';
 import zeroShot from '../../../plugins/evaluators/zero-shot';
 import { assertFlatTensorCount } from '../../helpers/memory';
 import { buildEvaluator, evalContext, resolveOptions } from './helpers/build-evaluator';
