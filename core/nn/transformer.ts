@@ -1,10 +1,11 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
 import { MultiHeadSelfAttention } from './attention';
 import { DenseLayer, linearNames, type LinearNames } from './dense';
 import { gelu } from './gelu';
 import { LayerNorm } from './layer-norm';
 import type { ParamSeeds } from './param-seeds';
+import { residualAdd } from './residual';
 
 /** Names of one block's parameters relative to the block's prefix, so checkpoints map onto timm or open_clip. */
 export interface BlockNaming {
@@ -92,8 +93,8 @@ export class TransformerBlock {
 
   /** x [B·T, W] (the residual stream, tokens of one sequence contiguous) → [B·T, W]. */
   apply(x: tf.Tensor2D, batch: number, tokens: number): tf.Tensor2D {
-    const attended: tf.Tensor2D = x.add(this.attn.apply(this.norm1.apply(x), batch, tokens, this.config.causal));
-    return attended.add(this.fc2.apply(gelu(this.fc1.apply(this.norm2.apply(attended)))));
+    const attended = residualAdd(x, this.attn.apply(this.norm1.apply(x), batch, tokens, this.config.causal));
+    return residualAdd(attended, this.fc2.apply(gelu(this.fc1.apply(this.norm2.apply(attended)))));
   }
 
   variables(): NamedVariable[] {
@@ -121,9 +122,18 @@ export class Transformer {
     this.blocks = Array.from({ length: config.depth }, (_, i) => new TransformerBlock(config.blockPrefix(i), config, seeds));
   }
 
+  /**
+   * Each block runs in its own tidy, so what its gradient does not need is freed as soon
+   * as the block is done rather than at the end of the whole forward pass; the residual
+   * stream between blocks is freed once the next block has read it (no gradient keeps it).
+   */
   apply(x: tf.Tensor2D, batch: number, tokens: number): tf.Tensor2D {
     let h = x;
-    for (const block of this.blocks) h = block.apply(h, batch, tokens);
+    for (const block of this.blocks) {
+      const input = h;
+      h = tf.tidy(() => block.apply(input, batch, tokens));
+      if (input !== x) input.dispose();
+    }
     return h;
   }
 
