@@ -5,7 +5,7 @@ import type { NamedVariable } from '../../core/contracts/trainable';
 import { AdamW } from '../../core/engine/optim/adamw';
 import { learningRate } from '../../core/engine/schedule';
 import { DataLoader } from '../../core/data/loader';
-import { DataError } from '../../core/errors';
+import { DataError, TrainingError } from '../../core/errors';
 import { ClassificationTally } from '../../core/eval/classification-tally';
 import { evalReadOptions, forEachBatch, limitedDataset } from '../../core/eval/dataset-batches';
 import { checkLabels } from '../../core/eval/features';
@@ -86,7 +86,7 @@ export class FinetuneEvaluator implements Evaluator {
     } finally {
       snapshot.restoreAndDispose();
       optimizer.dispose();
-      tf.dispose([head.weight, ...(head.bias ? [head.bias] : [])]);
+      tf.dispose(headParams.map((p) => p.variable));
     }
   }
 
@@ -114,30 +114,39 @@ export class FinetuneEvaluator implements Evaluator {
     });
     const variables = params.map((p) => p.variable);
     const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
+    /** One AdamW step on a batch; returns its loss. */
+    const trainStep = (images: tf.Tensor4D, labels: Int32Array, stepLr: number): number => {
+      const { value, grads } = tf.variableGrads(() => {
+        const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
+        return tf.losses.softmaxCrossEntropy(targets, logits(images)) as tf.Scalar;
+      }, variables);
+      try {
+        // Non-trainable variables come back with a null gradient: they are left as they are.
+        const present = Object.entries(grads).filter((entry): entry is [string, tf.Tensor] => entry[1] !== null);
+        // tidy: AdamW creates its moment variables lazily from zerosLike tensors it does not free.
+        tf.tidy(() => optimizer.apply(new Map(present.map(([id, g]) => [nameOf.get(id)!, g])), stepLr));
+        return value.dataSync()[0];
+      } finally {
+        tf.dispose([value, ...Object.values(grads).filter((g): g is tf.Tensor => g !== null)]);
+      }
+    };
     const recentLosses: number[] = [];
     try {
       for (let step = 0; step < steps; step++) {
         const batch = await loader.next();
         if (!batch) throw new DataError('finetune: the training dataset yielded no full batch (is trainBatchSize larger than the dataset?)');
+        let loss: number;
         try {
           checkLabels(batch.labels, numClasses, 'finetune trainDataset');
-          const { value, grads } = tf.variableGrads(() => {
-            const targets = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), numClasses);
-            return tf.losses.softmaxCrossEntropy(targets, logits(batch.images)) as tf.Scalar;
-          }, variables);
-          // Non-trainable variables come back with a null gradient: they are left as they are.
-          const present = Object.entries(grads).filter((entry): entry is [string, tf.Tensor] => entry[1] !== null);
-          const named = new Map(present.map(([id, g]) => [nameOf.get(id)!, g]));
           const stepLr = learningRate(step, steps, lr, { type: 'cosine', warmupSteps, startLr: 0, endLr: 0 });
-          // tidy: AdamW creates its moment variables lazily from zerosLike tensors it does not free.
-          tf.tidy(() => optimizer.apply(named, stepLr));
-          recentLosses.push(value.dataSync()[0]);
-          if (recentLosses.length > LOSS_WINDOW) recentLosses.shift();
-          tf.dispose([value, ...named.values()]);
+          loss = trainStep(batch.images, batch.labels, stepLr);
         } finally {
           batch.images.dispose();
         }
-        if ((step + 1) % 50 === 0 || step + 1 === steps) ctx.log.debug(`finetune step ${step + 1}/${steps}: loss ${recentLosses.at(-1)!.toFixed(4)}`);
+        if (!Number.isFinite(loss)) throw new TrainingError(`finetune: loss is ${loss} at step ${step}`);
+        recentLosses.push(loss);
+        if (recentLosses.length > LOSS_WINDOW) recentLosses.shift();
+        if ((step + 1) % 50 === 0 || step + 1 === steps) ctx.log.debug(`finetune step ${step + 1}/${steps}: loss ${loss.toFixed(4)}`);
       }
     } finally {
       await loader.close();
