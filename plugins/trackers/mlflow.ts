@@ -1,0 +1,94 @@
+import { definePlugin } from '../../core/plugins/define';
+import { flattenSpec } from '../../core/spec/flatten';
+import { readCredentials, secretsOf } from './mlflow/credentials';
+import { LocalSink } from './mlflow/local-sink';
+import { LocalStore } from './mlflow/local-store';
+import { RedactingLogger, Redactor } from './mlflow/redact';
+import { MlflowRestClient } from './mlflow/rest-client';
+import { RestSink } from './mlflow/rest-sink';
+import { resolveTarget } from './mlflow/target';
+import { MlflowTracker } from './mlflow/tracker';
+
+export interface MlflowTrackerPluginOptions {
+  uri?: string;
+  experiment?: string;
+  localDir?: string;
+  flushIntervalMs?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+/** The schema's defaults, applied here too: the embedded default is built from a bare `{type}` block. */
+export const MLFLOW_TRACKER_DEFAULTS = {
+  localDir: 'mlruns',
+  flushIntervalMs: 2000,
+  timeoutMs: 30_000,
+  maxRetries: 5,
+  retryInitialMs: 500,
+  retryMaxMs: 10_000,
+} as const;
+
+/**
+ * The params a run logs: its resolved spec flattened to dotted keys
+ * (`objectives.1.temperature` → "0.1"; arrays of scalars stay one JSON value). The tracker
+ * itself sanitises keys and caps values, so the result can be passed to logParams as is.
+ */
+export function flattenParams(spec: unknown): Record<string, string> {
+  return flattenSpec(spec);
+}
+
+export default definePlugin<'tracker', MlflowTrackerPluginOptions>({
+  kind: 'tracker',
+  name: 'mlflow',
+  description: 'MLflow: a tracking server over REST (uri or MLFLOW_TRACKING_URI), else the local ./mlruns store',
+  embeddedDefault: true,
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      uri: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'MLflow tracking server (http[s]://host:port), or a local store path or file: URI. Default: $MLFLOW_TRACKING_URI, else the local store. ' +
+          'Credentials come only from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD, never from here.',
+      },
+      experiment: { type: 'string', minLength: 1, description: 'MLflow experiment name (created when missing).' },
+      localDir: {
+        type: 'string',
+        minLength: 1,
+        default: MLFLOW_TRACKER_DEFAULTS.localDir,
+        description: 'Local store (MLflow FileStore layout) used when no tracking URI is set; relative to the current directory.',
+      },
+      flushIntervalMs: { type: 'integer', minimum: 10, default: MLFLOW_TRACKER_DEFAULTS.flushIntervalMs, description: 'How often buffered metrics are written out and sent.' },
+      timeoutMs: { type: 'integer', minimum: 100, default: MLFLOW_TRACKER_DEFAULTS.timeoutMs, description: 'Timeout of one API request to the server.' },
+      maxRetries: { type: 'integer', minimum: 0, default: MLFLOW_TRACKER_DEFAULTS.maxRetries, description: 'Retries of a request that failed with 408, 429, 5xx or a connection error.' },
+      retryInitialMs: { type: 'integer', minimum: 0, default: MLFLOW_TRACKER_DEFAULTS.retryInitialMs, description: 'Ceiling of the first (jittered) retry wait; it doubles per retry.' },
+      retryMaxMs: { type: 'integer', minimum: 0, default: MLFLOW_TRACKER_DEFAULTS.retryMaxMs, description: 'Longest single retry wait.' },
+    },
+  },
+  create: (given, ctx) => {
+    const options = { ...MLFLOW_TRACKER_DEFAULTS, ...given };
+    const env = process.env;
+    const credentials = readCredentials(env);
+    const redactor = new Redactor(secretsOf(credentials));
+    const log = new RedactingLogger(ctx.log, redactor);
+    const target = resolveTarget(options.uri, options.localDir, env, ctx.path || 'tracking');
+    const sink =
+      target.kind === 'rest'
+        ? new RestSink(
+            new MlflowRestClient({
+              uri: target.uri,
+              credentials,
+              timeoutMs: options.timeoutMs,
+              retry: { maxRetries: options.maxRetries, initialDelayMs: options.retryInitialMs, maxDelayMs: options.retryMaxMs },
+              log,
+            }),
+            log,
+          )
+        : new LocalSink(new LocalStore(target.dir), log);
+    return new MlflowTracker(sink, redactor, log, { experiment: options.experiment, flushIntervalMs: options.flushIntervalMs });
+  },
+});
