@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Augmentation } from '../../core/contracts/augmentation';
+import { applyToSelected } from '../../core/data/image-ops';
+import { withDefaults } from '../../core/data/plugin-options';
+import { drawFlags } from '../../core/data/random-params';
+import { definePlugin } from '../../core/plugins/define';
+import type { Rng } from '../../core/random';
+import type { JsonSchema } from '../../core/spec/json-schema';
+
+export interface HorizontalFlipOptions {
+  p: number;
+}
+
+const schema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    p: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'Probability of mirroring each image left-right.' },
+  },
+};
+
+/** Mirrors each image left-right with probability p (torchvision RandomHorizontalFlip). */
+export class HorizontalFlip implements Augmentation {
+  private readonly options: HorizontalFlipOptions;
+
+  constructor(options: Partial<HorizontalFlipOptions> = {}) {
+    this.options = withDefaults(schema, options);
+  }
+
+  apply(images: tf.Tensor4D, rng: Rng): tf.Tensor4D {
+    const flags = drawFlags(rng, images.shape[0], this.options.p);
+    return tf.tidy(() => applyToSelected(images, flags, (x) => tf.reverse(x, 2)));
+  }
+}
+
+export default definePlugin<'augmentation', Partial<HorizontalFlipOptions>>({
+  kind: 'augmentation',
+  name: 'horizontal-flip',
+  description: 'Mirror images left-right with probability p.',
+  schema,
+  create: (options) => new HorizontalFlip(options),
+});
