@@ -57,6 +57,25 @@ export async function decodeImage(input: DecodeInput, loadSize: number): Promise
     // A fresh, transferable copy: sharp's output buffer may be external memory that cannot be moved between threads.
     return { ok: true, pixels: new Uint8Array(data) };
   } catch (err) {
-    return { ok: false, reason: (err as Error).message || String(err) };
+    const message = (err as Error).message || String(err);
+    const details = input.kind === 'encoded' ? (await decoderWarnings(input.bytes)).filter((w) => !message.includes(w)) : [];
+    return { ok: false, reason: details.length > 0 ? `${message} (${details.join('; ')})` : message };
   }
+}
+
+/** libvips' own summaries ("read gave 2 warnings", "error in tile 0 x 8") that say nothing about the file. */
+const UNINFORMATIVE = /^(read gave \d+ warnings?|error in tile \d+ x \d+)$/;
+
+/**
+ * What libvips complains about when it decodes the bytes leniently. When decodes run
+ * concurrently, the error failOn raises can be the generic "Warning treated as error"
+ * (libvips' error buffer is shared); the per-image warnings still say what was wrong
+ * ("premature end of JPEG image"), so a failed decode is retried once, only to ask.
+ */
+async function decoderWarnings(bytes: Uint8Array): Promise<string[]> {
+  const warnings: string[] = [];
+  const probe = sharp(bytes, { failOn: 'none' });
+  probe.on('warning', (w: unknown) => warnings.push(String(w).trim()));
+  await probe.raw().toBuffer().catch(() => undefined);
+  return [...new Set(warnings)].filter((w) => w.length > 0 && !UNINFORMATIVE.test(w));
 }
