@@ -16,9 +16,12 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest candidate, if it is close enough to be a plausible typo. */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  // A prefix of exactly one candidate ("fashion" for "fashion-mnist") is the likeliest intent.
+  const prefixed = lower.length >= 3 ? candidates.filter((c) => c.toLowerCase().startsWith(lower)) : [];
+  if (prefixed.length === 1) return prefixed[0];
   let best: string | undefined;
   let bestDistance = Infinity;
-  const lower = word.toLowerCase();
   for (const c of candidates) {
     const d = editDistance(lower, c.toLowerCase());
     if (d < bestDistance) {

@@ -3,6 +3,9 @@ import type { PluginRegistry } from '../plugins/registry';
 import { baseSchema } from './base-schema';
 import { PLUGIN_SLOT, type JsonSchema } from './json-schema';
 
+/** Annotation on each kind's union schema, so validation errors can say which kind a block is. */
+export const KIND_MARK = 'x-plugin-kind';
+
 /** Definition name of the union of all plugins of a kind. */
 export const kindRef = (kind: PluginKind): string => `#/definitions/${kind}`;
 
@@ -48,6 +51,7 @@ function kindSchema(registry: PluginRegistry, kind: PluginKind): JsonSchema {
   if (entries.length === 0) {
     return {
       description: `${label} (none registered)`,
+      [KIND_MARK]: kind,
       type: 'object',
       required: ['type'],
       properties: { type: { type: 'string' } },
@@ -55,6 +59,7 @@ function kindSchema(registry: PluginRegistry, kind: PluginKind): JsonSchema {
   }
   return {
     description: `A ${label}: ${KIND_INFO[kind].description}.`,
+    [KIND_MARK]: kind,
     type: 'object',
     required: ['type'],
     discriminator: { propertyName: 'type' },

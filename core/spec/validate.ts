@@ -3,7 +3,7 @@ import { SpecError, type SpecIssue } from '../errors';
 import { KIND_INFO, isPluginKind } from '../plugins/kinds';
 import type { PluginRegistry } from '../plugins/registry';
 import { didYouMean } from '../plugins/suggest';
-import { composeExperimentSchema } from './compose-schema';
+import { composeExperimentSchema, KIND_MARK } from './compose-schema';
 import { describeValue, joinPath, pointerToPath, valueAtPointer } from './json-path';
 import type { RawSpec, ResolvedSpec } from './types';
 
@@ -52,7 +52,7 @@ function toIssue(err: ErrorObject, spec: unknown, registry: PluginRegistry): Spe
     case 'propertyName':
       return undefined; // reported by the nested `pattern` error on the name itself
     case 'discriminator': {
-      const kind = /#\/definitions\/(\w+)\//.exec(err.schemaPath)?.[1] ?? '';
+      const kind = String((err.parentSchema as Record<string, unknown> | undefined)?.[KIND_MARK] ?? '');
       const label = isPluginKind(kind) ? KIND_INFO[kind].label : 'plugin';
       const names = isPluginKind(kind) ? registry.names(kind) : [];
       const tag = (found as Record<string, unknown> | undefined)?.type;
