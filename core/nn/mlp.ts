@@ -54,7 +54,8 @@ function torchDefaultDense(name: string, inputDim: number, outputDim: number, bi
   return { weight, bias: variableFrom(uniformValues(outputDim, bound, seeds.rng(`${name}.bias`)), [outputDim]) };
 }
 
-function frozenCopy(v: tf.Variable): tf.Variable {
+/** A non-trainable variable holding a copy of `v`. */
+function frozenVariable(v: tf.Variable): tf.Variable {
   return tf.tidy(() => tf.variable(v.clone(), false));
 }
 
@@ -128,9 +129,9 @@ export class Mlp {
    */
   frozenCopy(): Mlp {
     const layers = this.layers.map((l) => ({
-      dense: { weight: frozenCopy(l.dense.weight), bias: l.dense.bias && frozenCopy(l.dense.bias) },
+      dense: { weight: frozenVariable(l.dense.weight), bias: l.dense.bias && frozenVariable(l.dense.bias) },
       norm: l.norm,
-      affine: l.affine && { weight: frozenCopy(l.affine.weight), bias: frozenCopy(l.affine.bias) },
+      affine: l.affine && { weight: frozenVariable(l.affine.weight), bias: frozenVariable(l.affine.bias) },
       relu: l.relu,
     }));
     return new Mlp(this.prefix, this.config, layers);
