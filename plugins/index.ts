@@ -1,4 +1,17 @@
 import type { AnyPluginDefinition } from '../core/plugins/define';
+import colorJitter from './augmentations/color-jitter';
+import gaussianBlur from './augmentations/gaussian-blur';
+import grayscale from './augmentations/grayscale';
+import horizontalFlip from './augmentations/horizontal-flip';
+import normalize from './augmentations/normalize';
+import randomResizedCrop from './augmentations/random-resized-crop';
+import solarize from './augmentations/solarize';
+import fashionMnist from './datasets/fashion-mnist';
+import imageFolder from './datasets/image-folder';
+import imageTextManifest from './datasets/image-text-manifest';
+import mnist from './datasets/mnist';
+import syntheticShapes from './datasets/synthetic-shapes';
+import webdataset from './datasets/webdataset';
 import finetune from './evaluators/finetune';
 import knn from './evaluators/knn';
 import linearProbe from './evaluators/linear-probe';
@@ -21,6 +34,19 @@ import clipBpe from './tokenizers/clip-bpe';
  * plugins/<kind>/<name>.ts exporting a definePlugin(...) default, and list it here.
  */
 export const builtinPlugins: readonly AnyPluginDefinition[] = [
+  imageTextManifest,
+  webdataset,
+  imageFolder,
+  mnist,
+  fashionMnist,
+  syntheticShapes,
+  randomResizedCrop,
+  colorJitter,
+  grayscale,
+  gaussianBlur,
+  solarize,
+  horizontalFlip,
+  normalize,
   vit,
   textTransformer,
   clipBpe,

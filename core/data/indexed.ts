@@ -19,7 +19,8 @@ export async function* indexedSamples(
   const window: Array<Promise<Sample>> = [];
   let next = 0;
   const startOne = (): void => {
-    const promise = Promise.resolve().then(() => load(order[next++]));
+    const index = order[next++];
+    const promise = Promise.resolve().then(() => load(index));
     promise.catch(() => undefined); // handled when awaited below; avoids an unhandled-rejection report meanwhile
     window.push(promise);
   };
