@@ -27,6 +27,8 @@ import simsiam from './objectives/simsiam';
 import vicreg from './objectives/vicreg';
 import textTransformer from './text-encoders/text-transformer';
 import clipBpe from './tokenizers/clip-bpe';
+import consoleTracker from './trackers/console';
+import mlflowTracker from './trackers/mlflow';
 
 /**
  * The built-in plugin manifest: every plugin slipkit ships, listed once, in one place.
@@ -62,4 +64,6 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   knn,
   retrieval,
   finetune,
+  mlflowTracker,
+  consoleTracker,
 ];

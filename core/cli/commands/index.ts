@@ -6,7 +6,9 @@ import { registerPlugins } from './plugins';
 import { registerResolve } from './resolve';
 import { registerResume } from './resume';
 import { registerRun } from './run';
+import { registerRuns } from './runs';
 import { registerSchema } from './schema';
+import { registerSync } from './sync';
 import { registerValidate } from './validate';
 
 /** Every CLI command, one module each. */
@@ -18,5 +20,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void
   registerRun,
   registerResume,
   registerEval,
+  registerRuns,
+  registerSync,
   registerDoctor,
 ];

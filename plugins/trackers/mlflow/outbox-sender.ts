@@ -28,12 +28,14 @@ export type DrainOutcome =
  * message, kept in rejected.jsonl, and skipped, so one bad request never blocks the run.
  *
  * No metric point is sent twice: an operation whose earlier attempt may have reached the
- * server (a timeout, a reset, a 5xx, or the first operation after a restart) is reconciled
- * against the metric histories on the server before it is resent.
+ * server (a timeout, a reset, a 5xx, or any operation read back from disk after a restart)
+ * is reconciled against the metric histories on the server before it is resent.
  */
 export class OutboxSender {
   private readonly queue: OutboxOp[];
   private readonly uncertain = new Set<number>();
+  /** Metric point ids the server holds, per key, for keys fetched while reconciling; kept current as batches land. */
+  private readonly known = new Map<string, Set<string>>();
   private readonly reported = new Set<string>();
   private unreachableSince: number | undefined;
   private haltReason: string | undefined;
@@ -51,8 +53,9 @@ export class OutboxSender {
     if (unreadable) log.warn(`${outbox.file}: skipped ${unreadable} unreadable line(s)`);
     this.queue = ops;
     state.nextSeq = Math.max(state.nextSeq, lastSeq + 1);
-    // The first operation after a restart may have been sent just before the process stopped.
-    if (ops.length) this.uncertain.add(ops[0].seq);
+    // Operations read back from disk may have reached the server before the last process
+    // stopped (it acknowledges each one after it lands): check before resending any of them.
+    for (const op of ops) this.uncertain.add(op.seq);
   }
 
   get pending(): number {
@@ -89,7 +92,7 @@ export class OutboxSender {
         await this.send(op, client);
       } catch (err) {
         if (isTransientTrackingError(err)) {
-          if (!(err instanceof MlflowUnreachableError && !err.maybeDelivered)) this.uncertain.add(op.seq);
+          if (!(err instanceof MlflowUnreachableError && !err.maybeDelivered)) this.markUncertain(op);
           this.noteOutage(err as Error);
           return 'unreachable';
         }
@@ -151,6 +154,7 @@ export class OutboxSender {
       case 'logBatch': {
         const batch = this.uncertain.has(op.seq) ? await this.withoutDelivered(op.batch, client) : op.batch;
         if (batch.metrics.length + batch.params.length + batch.tags.length) await client.logBatch(this.runId(), batch);
+        for (const m of batch.metrics) this.known.get(m.key)?.add(metricPointId(m));
         return;
       }
       case 'artifact': {
@@ -182,14 +186,23 @@ export class OutboxSender {
     this.log.info(`MLflow run ${run.info.run_id} in experiment "${this.state.experiment}" on ${client.displayUri}`);
   }
 
-  /** The batch without the metric points the server already has (params and tags are idempotent). */
+  /** An attempt that may have landed: what the server holds for its keys is no longer known. */
+  private markUncertain(op: OutboxOp): void {
+    this.uncertain.add(op.seq);
+    if (op.op === 'logBatch') for (const m of op.batch.metrics) this.known.delete(m.key);
+  }
+
+  /**
+   * The batch without the metric points the server already has (params and tags are
+   * idempotent). Each key's history is fetched once and then kept current, so replaying a
+   * long outbox costs one history request per metric key, not one per request.
+   */
   private async withoutDelivered(batch: LogBatch, client: MlflowRestClient): Promise<LogBatch> {
     if (!batch.metrics.length) return batch;
-    const present = new Set<string>();
     for (const key of new Set(batch.metrics.map((m) => m.key))) {
-      for (const p of await client.getMetricHistory(this.runId(), key)) present.add(`${key}|${metricPointId(p)}`);
+      if (!this.known.has(key)) this.known.set(key, new Set((await client.getMetricHistory(this.runId(), key)).map(metricPointId)));
     }
-    const metrics = batch.metrics.filter((m) => !present.has(`${m.key}|${metricPointId(m)}`));
+    const metrics = batch.metrics.filter((m) => !this.known.get(m.key)!.has(metricPointId(m)));
     if (metrics.length < batch.metrics.length) this.log.debug(`${batch.metrics.length - metrics.length} metric point(s) had already arrived; not resending them`);
     return { ...batch, metrics };
   }

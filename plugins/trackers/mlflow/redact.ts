@@ -37,8 +37,9 @@ export class Redactor {
     return Redactor.isSecretKey(key) ? REDACTED : this.text(value);
   }
 
+  /** Masks values, and secrets inside keys too (a key is shown wherever its value is). */
   record(rec: Record<string, string>): Record<string, string> {
-    return Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, this.value(k, v)]));
+    return Object.fromEntries(Object.entries(rec).map(([k, v]) => [this.text(k), this.value(k, v)]));
   }
 }
 

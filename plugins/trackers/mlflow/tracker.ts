@@ -195,7 +195,7 @@ export class MlflowTracker implements Tracker {
   private metricKey(raw: string): string {
     let key = this.keyCache.get(raw);
     if (key === undefined) {
-      key = this.cleanKey('metric', raw);
+      key = this.cleanKey('metric', this.redactor.text(raw));
       this.keyCache.set(raw, key);
     }
     return key;
