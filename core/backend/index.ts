@@ -1,36 +1,33 @@
-import * as tf from '@tensorflow/tfjs';
-import { BackendError } from '../errors';
+/**
+ * Compute backends: which tfjs backend runs the tensors, chosen from the spec's `backend`
+ * (auto | tensorflow | webgpu | wasm | cpu). See docs/native-backend.md for the native one.
+ */
 import type { Logger } from '../logger';
-import type { BackendName, BackendProbe, BackendRequest, BackendSelection } from './types';
+import { cpuCandidate } from './cpu';
+import { probeAll, selectFrom } from './select';
+import { tensorflowCandidate } from './tensorflow';
+import type { BackendCandidate, BackendProbe, BackendRequest, BackendSelection } from './types';
+import { wasmCandidate } from './wasm';
+import { webgpuCandidate } from './webgpu';
 
 export * from './types';
+export { AUTO_ORDER } from './select';
+export { displayPath, nativeInstall, SETUP_COMMAND, type NativeInstall, type NativeManifest } from './native-install';
+export { formatGflops, measureMatmulRate, type MatmulRate } from './matmul-rate';
+export { quietCpuBackend } from './tfjs-engine';
 
-/** Order `auto` tries. */
-export const AUTO_ORDER: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+/** The real backends, in AUTO_ORDER. Tests pass their own list to inject fakes. */
+export const BACKEND_CANDIDATES: readonly BackendCandidate[] = [tensorflowCandidate, webgpuCandidate, wasmCandidate, cpuCandidate];
 
-/** Initial implementation: only the pure-JS cpu backend (replaced by the backend module). */
-async function activate(name: BackendName): Promise<BackendProbe> {
-  if (name !== 'cpu') return { name, available: false, reason: 'not implemented yet' };
-  await tf.setBackend('cpu');
-  await tf.ready();
-  return { name, available: true, reason: 'pure JavaScript' };
+/**
+ * Makes the requested backend the selected tfjs backend (see selectFrom for the rules) and
+ * returns it with every probe tried. Throws BackendError when it cannot.
+ */
+export function selectBackend(request: BackendRequest, log: Logger, candidates: readonly BackendCandidate[] = BACKEND_CANDIDATES): Promise<BackendSelection> {
+  return selectFrom(request, log, candidates);
 }
 
-export async function selectBackend(request: BackendRequest, log: Logger): Promise<BackendSelection> {
-  const order = request === 'auto' ? AUTO_ORDER : [request];
-  const probes: BackendProbe[] = [];
-  for (const name of order) {
-    const probe = await activate(name);
-    probes.push(probe);
-    if (probe.available) {
-      for (const p of probes.slice(0, -1)) log.info(`backend ${p.name} skipped: ${p.reason}`);
-      log.info(`backend ${name}: ${probe.reason}`);
-      return { name, probes };
-    }
-  }
-  throw new BackendError(`no backend could be started: ${probes.map((p) => `${p.name} (${p.reason})`).join('; ')}`);
-}
-
-export async function probeBackends(): Promise<BackendProbe[]> {
-  return [await activate('cpu')];
+/** Every backend's availability and why, in AUTO_ORDER, leaving the selected backend as it was. */
+export function probeBackends(candidates: readonly BackendCandidate[] = BACKEND_CANDIDATES): Promise<BackendProbe[]> {
+  return probeAll(candidates);
 }

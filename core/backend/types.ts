@@ -7,6 +7,8 @@ export interface BackendProbe {
   available: boolean;
   /** Why it is (not) available, in words: "tfjs-node 4.22.0 (libtensorflow 2.21.0, native, oneDNN on)". */
   reason: string;
+  /** Versions and sources behind the backend, for `slipkit doctor` and run metadata (e.g. `libtensorflow`). */
+  details?: Readonly<Record<string, string>>;
 }
 
 export interface BackendSelection {
@@ -14,4 +16,16 @@ export interface BackendSelection {
   name: BackendName;
   /** Every backend tried, in order, with why it was skipped or chosen. */
   probes: BackendProbe[];
+}
+
+/**
+ * One way to run tensors. `probe` finds out whether it can run here: it may load modules and
+ * initialise the tfjs backend, but leaves the selected backend as it was. `activate` makes it
+ * the selected backend and checks it computes; it throws (leaving the previous backend selected)
+ * when it cannot. Selection calls `activate` only after `probe` said available.
+ */
+export interface BackendCandidate {
+  readonly name: BackendName;
+  probe(): Promise<BackendProbe>;
+  activate(): Promise<void>;
 }

@@ -1,0 +1,117 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { installedVersion } from './package-root';
+import { firstLine, loadModule } from './load-module';
+import { activateTfBackend, captureTfWarnings, checkComputes, failureText, reselect } from './tfjs-engine';
+import type { BackendCandidate, BackendProbe } from './types';
+
+/*
+ * WebGPU through Dawn, from the optional npm package `webgpu`. tfjs-backend-webgpu registers
+ * itself only if navigator.gpu exists when it is first imported, so navigator.gpu (and the
+ * GPUBufferUsage-style globals it uses) are set from Dawn before it is required; it is never
+ * imported statically anywhere in slipkit for that reason.
+ */
+
+/** The parts of the WebGPU API used here (the `webgpu` package's full types are @webgpu/types). */
+interface GpuAdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+}
+interface GpuAdapter {
+  info?: GpuAdapterInfo;
+  isFallbackAdapter?: boolean;
+}
+interface Gpu {
+  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<GpuAdapter | null>;
+}
+interface DawnModule {
+  create(options: string[]): Gpu;
+  globals: Record<string, unknown>;
+}
+
+let probed: Promise<BackendProbe> | undefined;
+
+const unavailable = (reason: string): BackendProbe => ({ name: 'webgpu', available: false, reason });
+
+async function probeWebgpu(): Promise<BackendProbe> {
+  const version = installedVersion('webgpu');
+  if (version === undefined) return unavailable('the optional npm package `webgpu` (Dawn) is not installed');
+  // Dawn on Linux runs on Vulkan; without the loader it finds nothing and prints a warning to
+  // stderr from native code, so look for the loader first.
+  if (process.platform === 'linux' && !vulkanLoaderPresent()) return unavailable('no Vulkan loader (libvulkan.so.1) on this machine, which Dawn needs on Linux');
+  const dawn = loadModule<DawnModule>('webgpu');
+  if (!dawn.ok) return unavailable(`webgpu ${version} (Dawn) fails to load: ${dawn.reason}`);
+  let adapter: GpuAdapter | null;
+  let gpu: Gpu;
+  try {
+    gpu = dawn.module.create([]);
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (err) {
+    return unavailable(`Dawn could not look for adapters: ${firstLine(err)}`);
+  }
+  if (!adapter) return unavailable('Dawn found no WebGPU adapter (no usable GPU driver)');
+  const name = adapterName(adapter);
+  if (adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(name)) {
+    return unavailable(`only a software adapter (${name}); wasm is faster`);
+  }
+  exposeNavigatorGpu(gpu, dawn.module.globals);
+  const backend = loadModule<unknown>('@tensorflow/tfjs-backend-webgpu');
+  if (!backend.ok) return unavailable(`@tensorflow/tfjs-backend-webgpu: ${backend.reason}`);
+  if (tf.findBackendFactory('webgpu') === null) {
+    return unavailable('@tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed, so it did not register');
+  }
+  const previous = tf.getBackend();
+  const { value: ok, warnings } = await captureTfWarnings(() => tf.setBackend('webgpu'));
+  let failure: string | undefined = ok ? undefined : failureText(warnings, 'no reason given');
+  if (ok) {
+    try {
+      await checkComputes();
+    } catch (err) {
+      failure = firstLine(err);
+    }
+  }
+  await reselect(previous);
+  if (failure) return unavailable(`adapter ${name} found, but tfjs-backend-webgpu failed to start: ${failure}`);
+  return {
+    name: 'webgpu',
+    available: true,
+    reason: `Dawn ${version} on ${name}`,
+    details: { package: `webgpu ${version}`, adapter: name, tfjsBackend: `@tensorflow/tfjs-backend-webgpu ${installedVersion('@tensorflow/tfjs-backend-webgpu') ?? '?'}` },
+  };
+}
+
+function adapterName(adapter: GpuAdapter): string {
+  const info = adapter.info ?? {};
+  const parts = [info.vendor, info.architecture, info.description || info.device].filter((p): p is string => !!p);
+  return parts.length > 0 ? parts.join(' ') : 'an unnamed adapter';
+}
+
+/** navigator.gpu and the WebGPU constant globals, as a browser has them. */
+function exposeNavigatorGpu(gpu: Gpu, globals: Record<string, unknown>): void {
+  const scope = globalThis as Record<string, unknown>;
+  for (const [key, value] of Object.entries(globals)) if (!(key in scope)) scope[key] = value;
+  const nav = scope.navigator as object | undefined;
+  if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+}
+
+/** Whether the dynamic loader can find libvulkan.so.1 (ld.so.cache, LD_LIBRARY_PATH or usual dirs). */
+function vulkanLoaderPresent(): boolean {
+  const lib = 'libvulkan.so.1';
+  try {
+    if (fs.readFileSync('/etc/ld.so.cache').includes(lib)) return true;
+  } catch {
+    // no cache: fall through to the directory search
+  }
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':'), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/lib'];
+  return dirs.filter(Boolean).some((d) => fs.existsSync(path.join(d, lib)));
+}
+
+export const webgpuCandidate: BackendCandidate = {
+  name: 'webgpu',
+  probe: () => (probed ??= probeWebgpu()),
+  activate: () => activateTfBackend('webgpu'),
+};
