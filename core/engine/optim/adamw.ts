@@ -38,10 +38,10 @@ export class AdamW {
   private slotsFor(p: NamedVariable): AdamWSlots {
     let s = this.slots.get(p.name);
     if (!s) {
-      s = {
+      s = tf.tidy(() => ({
         m: tf.variable(tf.zerosLike(p.variable), false),
         v: tf.variable(tf.zerosLike(p.variable), false),
-      };
+      }));
       this.slots.set(p.name, s);
     }
     return s;
