@@ -39,6 +39,14 @@ export interface LoaderOptions {
   log: Logger;
 }
 
+/**
+ * The side images are decoded to before augmentation: data.loadSize, else 8/7 of the model
+ * input (224 -> 256, as ImageNet-style pipelines resize before cropping).
+ */
+export function loadSizeFor(data: { imageSize: number; loadSize?: number }): number {
+  return data.loadSize ?? Math.round((data.imageSize * 8) / 7);
+}
+
 export interface Batch {
   /** float32 [B, loadSize, loadSize, 3] in [0, 1]; the caller disposes it. */
   images: tf.Tensor4D;

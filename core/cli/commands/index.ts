@@ -3,6 +3,7 @@ import type { CliContext } from '../context';
 import { registerDoctor } from './doctor';
 import { registerEval } from './eval';
 import { registerPlugins } from './plugins';
+import { registerPreview } from './preview';
 import { registerResolve } from './resolve';
 import { registerResume } from './resume';
 import { registerRun } from './run';
@@ -23,4 +24,5 @@ export const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void
   registerRuns,
   registerSync,
   registerDoctor,
+  registerPreview,
 ];
