@@ -4,6 +4,7 @@
  */
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs';
+import { quietCpuBackend } from '../core/backend';
 import { log } from '../core/logger';
 
 log.setLevel((process.env.SLIPKIT_LOG_LEVEL as 'debug' | 'info' | 'warn') ?? 'warn');
@@ -12,5 +13,6 @@ export const mochaHooks = {
   async beforeAll(): Promise<void> {
     await tf.setBackend(process.env.SLIPKIT_TEST_BACKEND ?? 'cpu');
     await tf.ready();
+    quietCpuBackend();
   },
 };
