@@ -45,13 +45,13 @@ export class RestSink implements RunSink {
 
   async artifact(localPath: string, artifactPath: string): Promise<void> {
     const ops: OutboxOpBody[] = [];
-    const stat = await fs.promises.stat(localPath);
+    // Absolute paths: `slipkit sync` may replay the outbox from another directory.
+    const source = path.resolve(localPath);
+    const stat = await fs.promises.stat(source);
     if (stat.isDirectory()) {
-      for (const rel of await filesUnder(localPath)) {
-        ops.push({ op: 'artifact', localPath: path.join(localPath, rel), artifactPath: `${artifactPath}/${rel}` });
-      }
+      for (const rel of await filesUnder(source)) ops.push({ op: 'artifact', localPath: path.join(source, rel), artifactPath: `${artifactPath}/${rel}` });
     } else {
-      ops.push({ op: 'artifact', localPath: path.resolve(localPath), artifactPath });
+      ops.push({ op: 'artifact', localPath: source, artifactPath });
     }
     await this.requireSender().enqueue(ops);
   }
