@@ -46,39 +46,50 @@ function packHeads(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, s: AttentionS
   return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [s.batch * s.tokens, 3 * s.heads * headDim]);
 }
 
+/** Forward attention: the output [B·T, W] and the attention probabilities P [B·H, T, T] its gradient needs. */
+export function attentionForward(qkv: tf.Tensor2D, shape: AttentionShape): { output: tf.Tensor2D; probs: tf.Tensor3D } {
+  const headDim = qkv.shape[1] / 3 / shape.heads;
+  return tf.tidy(() => {
+    const [q, k, v] = splitHeads(qkv, shape, headDim);
+    let scores: tf.Tensor3D = tf.matMul(tf.mul(q, 1 / Math.sqrt(headDim)), k, false, true);
+    if (shape.causal) scores = tf.add(scores, tf.tensor2d(causalMaskValues(shape.tokens), [shape.tokens, shape.tokens]));
+    const probs = tf.softmax(scores) as tf.Tensor3D;
+    return { output: mergeHeads(tf.matMul(probs, v), shape, headDim), probs };
+  });
+}
+
+/**
+ * Gradient of attentionForward with respect to qkv, given the output gradient dy [B·T, W].
+ * With dO the output gradient per head:
+ *   dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dQ = dS·K/√d,  dK = dSᵀ·Q/√d.
+ */
+export function attentionBackward(dy: tf.Tensor2D, qkv: tf.Tensor2D, probs: tf.Tensor3D, shape: AttentionShape): tf.Tensor2D {
+  const headDim = qkv.shape[1] / 3 / shape.heads;
+  return tf.tidy(() => {
+    const [q, k, v] = splitHeads(qkv, shape, headDim);
+    const dOut = tf.transpose(tf.reshape(dy, [shape.batch, shape.tokens, shape.heads, headDim]), [0, 2, 1, 3]);
+    const dO = tf.reshape(dOut, [shape.batch * shape.heads, shape.tokens, headDim]) as tf.Tensor3D;
+    const dV: tf.Tensor3D = tf.matMul(probs, dO, true, false);
+    const dP: tf.Tensor3D = tf.matMul(dO, v, false, true);
+    const dScores: tf.Tensor3D = tf.mul(tf.mul(probs, tf.sub(dP, tf.sum(tf.mul(dP, probs), -1, true))), 1 / Math.sqrt(headDim));
+    const dQ: tf.Tensor3D = tf.matMul(dScores, k);
+    const dK: tf.Tensor3D = tf.matMul(dScores, q, true, false);
+    return packHeads(dQ, dK, dV, shape, headDim);
+  });
+}
+
 /**
  * Scaled dot-product self-attention from packed projections: qkv [B·T, 3·W] → [B·T, W],
  * softmax(q·kᵀ/√d + mask)·v per head, computed with batched matMuls over [B·H, T, d].
- *
- * One tape node that keeps qkv (which the qkv projection's output is, so no extra memory)
- * and the attention probabilities P. Its gradient, with dO the output gradient per head:
- *   dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dQ = dS·K/√d,  dK = dSᵀ·Q/√d.
+ * One tape node that keeps qkv and the attention probabilities.
  */
 export function selfAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
-  const width = qkv.shape[1] / 3;
-  const headDim = width / shape.heads;
-  const scale = 1 / Math.sqrt(headDim);
   return withCustomGrad<tf.Tensor2D>([qkv], (save) => {
-    const [q, k, v] = splitHeads(qkv, shape, headDim);
-    let scores = tf.matMul(tf.mul(q, scale), k, false, true);
-    if (shape.causal) scores = tf.add(scores, tf.tensor2d(causalMaskValues(shape.tokens), [shape.tokens, shape.tokens]));
-    const probs = tf.softmax(scores) as tf.Tensor3D;
+    const { output, probs } = attentionForward(qkv, shape);
     save([qkv, probs]);
     return {
-      value: mergeHeads(tf.matMul(probs, v) as tf.Tensor3D, shape, headDim),
-      gradients: (dy, [packed, p]) =>
-        tf.tidy(() => {
-          const [q2, k2, v2] = splitHeads(packed as tf.Tensor2D, shape, headDim);
-          const dOut = tf.transpose(tf.reshape(dy, [shape.batch, shape.tokens, shape.heads, headDim]), [0, 2, 1, 3]);
-          const dO = tf.reshape(dOut, [shape.batch * shape.heads, shape.tokens, headDim]) as tf.Tensor3D;
-          const pr = p as tf.Tensor3D;
-          const dV: tf.Tensor3D = tf.matMul(pr, dO, true, false);
-          const dP: tf.Tensor3D = tf.matMul(dO, v2, false, true);
-          const dScores: tf.Tensor3D = tf.mul(tf.mul(pr, tf.sub(dP, tf.sum(tf.mul(dP, pr), -1, true))), scale);
-          const dQ: tf.Tensor3D = tf.matMul(dScores, k2);
-          const dK: tf.Tensor3D = tf.matMul(dScores, q2, true, false);
-          return [packHeads(dQ, dK, dV, shape, headDim)];
-        }),
+      value: output,
+      gradients: (dy, [savedQkv, savedProbs]) => [attentionBackward(dy, savedQkv as tf.Tensor2D, savedProbs as tf.Tensor3D, shape)],
     };
   });
 }

@@ -11,22 +11,29 @@ import { constantVariable } from './init';
  */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
   return withCustomGrad<tf.Tensor2D>([x, gamma, beta], (save) => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    const invStd = tf.rsqrt(tf.add(variance, eps));
-    const normalised = tf.mul(tf.sub(x, mean), invStd);
-    save([normalised, invStd]);
+    const { xHat, invStd } = normalise(x, eps);
+    save([xHat, invStd]);
     return {
-      value: tf.add(tf.mul(normalised, gamma), beta),
-      gradients: (dy, [xHat, rstd]) =>
-        tf.tidy(() => {
-          const g = tf.mul(dy, gamma);
-          const meanG = tf.mean(g, -1, true);
-          const meanGx = tf.mean(tf.mul(g, xHat), -1, true);
-          const dx = tf.mul(tf.sub(tf.sub(g, meanG), tf.mul(xHat, meanGx)), rstd);
-          return [dx, tf.sum(tf.mul(dy, xHat), 0), tf.sum(dy, 0)];
-        }),
+      value: tf.add(tf.mul(xHat, gamma), beta),
+      gradients: (dy, [savedXHat, savedInvStd]) => tf.tidy(() => layerNormBackward(dy, savedXHat, savedInvStd, gamma)),
     };
   });
+}
+
+/** x̂ = (x − mean) / sqrt(var + eps) per row, and 1/σ [N, 1]. */
+export function normalise(x: tf.Tensor2D, eps: number): { xHat: tf.Tensor2D; invStd: tf.Tensor2D } {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const invStd = tf.rsqrt(tf.add(variance, eps)) as tf.Tensor2D;
+  return { xHat: tf.mul(tf.sub(x, mean), invStd), invStd };
+}
+
+/** [dx, dγ, dβ] of y = x̂·γ + β given dy, x̂ and 1/σ (see layerNorm). */
+export function layerNormBackward(dy: tf.Tensor, xHat: tf.Tensor, invStd: tf.Tensor, gamma: tf.Tensor): tf.Tensor[] {
+  const g = tf.mul(dy, gamma);
+  const meanG = tf.mean(g, -1, true);
+  const meanGx = tf.mean(tf.mul(g, xHat), -1, true);
+  const dx = tf.mul(tf.sub(tf.sub(g, meanG), tf.mul(xHat, meanGx)), invStd);
+  return [dx, tf.sum(tf.mul(dy, xHat), 0), tf.sum(dy, 0)];
 }
 
 /** LayerNorm with learned scale (`weight`, ones) and shift (`bias`, zeros); neither decays. */

@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
 import { MultiHeadSelfAttention } from './attention';
 import { DenseLayer, linearNames, type LinearNames } from './dense';
-import { gelu } from './gelu';
 import { LayerNorm } from './layer-norm';
 import type { ParamSeeds } from './param-seeds';
-import { residualAdd } from './residual';
+import { preNormBlock } from './pre-norm-block';
 
 /** Names of one block's parameters relative to the block's prefix, so checkpoints map onto timm or open_clip. */
 export interface BlockNaming {
@@ -64,7 +63,7 @@ export interface TransformerConfig {
 const join = (prefix: string, name: string): string => `${prefix}.${name}`;
 const prefixed = (prefix: string, names: LinearNames): LinearNames => ({ weight: join(prefix, names.weight), bias: join(prefix, names.bias) });
 
-/** Pre-LayerNorm transformer block: x + attn(norm1(x)), then + mlp(norm2(x)) with a GELU MLP. */
+/** Pre-LayerNorm transformer block: x + attn(norm1(x)), then + mlp(norm2(x)) with a GELU MLP (see preNormBlock). */
 export class TransformerBlock {
   readonly norm1: LayerNorm;
   readonly attn: MultiHeadSelfAttention;
@@ -93,8 +92,9 @@ export class TransformerBlock {
 
   /** x [B·T, W] (the residual stream, tokens of one sequence contiguous) → [B·T, W]. */
   apply(x: tf.Tensor2D, batch: number, tokens: number): tf.Tensor2D {
-    const attended = residualAdd(x, this.attn.apply(this.norm1.apply(x), batch, tokens, this.config.causal));
-    return residualAdd(attended, this.fc2.apply(gelu(this.fc1.apply(this.norm2.apply(attended)))));
+    const { norm1, norm2, fc1, fc2, attn, config } = this;
+    const params = { norm1, qkv: attn.qkv, proj: attn.proj, norm2, fc1, fc2 };
+    return preNormBlock(x, params, { batch, tokens, heads: config.heads, causal: config.causal });
   }
 
   variables(): NamedVariable[] {
@@ -123,15 +123,14 @@ export class Transformer {
   }
 
   /**
-   * Each block runs in its own tidy, so what its gradient does not need is freed as soon
-   * as the block is done rather than at the end of the whole forward pass; the residual
-   * stream between blocks is freed once the next block has read it (no gradient keeps it).
+   * The residual stream between blocks is freed as soon as the next block has read it:
+   * no gradient needs it (each block keeps its own normalised copy).
    */
   apply(x: tf.Tensor2D, batch: number, tokens: number): tf.Tensor2D {
     let h = x;
     for (const block of this.blocks) {
       const input = h;
-      h = tf.tidy(() => block.apply(input, batch, tokens));
+      h = block.apply(input, batch, tokens);
       if (input !== x) input.dispose();
     }
     return h;

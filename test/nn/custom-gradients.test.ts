@@ -4,7 +4,10 @@ import { selfAttention } from '../../core/nn/attention';
 import { dense } from '../../core/nn/dense';
 import { embeddingLookup } from '../../core/nn/embedding';
 import { gelu } from '../../core/nn/gelu';
-import { layerNorm } from '../../core/nn/layer-norm';
+import type { DenseLayer } from '../../core/nn/dense';
+import { type LayerNorm, layerNorm } from '../../core/nn/layer-norm';
+import { ParamSeeds } from '../../core/nn/param-seeds';
+import { TIMM_BLOCK_NAMING, TransformerBlock } from '../../core/nn/transformer';
 import { gelu as plainGelu } from '../../core/nn/linear';
 import { patchify } from '../../core/nn/patch-embed';
 import { Rng } from '../../core/random';
@@ -69,6 +72,67 @@ describe('memory-lean layers with custom gradients', () => {
       plain,
       [x, tf.add(1, randn([12], 0.3)), randn([12], 0.3)],
     );
+  });
+
+  for (const causal of [false, true]) {
+    it(`preNormBlock equals the block built from tfjs primitives (${causal ? 'causal' : 'bidirectional'})`, () => {
+      const [batch, tokens, heads, width] = [2, 5, 2, 8];
+      const seeds = new ParamSeeds(3, 'test');
+      const block = new TransformerBlock('b', {
+        width, depth: 1, heads, mlpRatio: 4, layerNormEps: 1e-5, causal,
+        blockPrefix: () => 'b', naming: TIMM_BLOCK_NAMING, initStd: { qkv: 0.4, proj: 0.4, fc1: 0.4, fc2: 0.2 },
+      }, seeds);
+      for (const norm of [block.norm1, block.norm2]) {
+        norm.weight.assign(tf.add(1, randn([width], 0.3)) as tf.Tensor1D);
+        norm.bias.assign(randn([width], 0.3) as tf.Tensor1D);
+      }
+      for (const layer of [block.attn.qkv, block.attn.proj, block.fc1, block.fc2]) layer.bias.assign(randn(layer.bias.shape, 0.2) as tf.Tensor1D);
+      const norm = (x: tf.Tensor, n: LayerNorm) => {
+        const { mean, variance } = tf.moments(x, -1, true);
+        return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), n.weight), n.bias);
+      };
+      const lin = (x: tf.Tensor, l: DenseLayer) => tf.add(tf.matMul(x as tf.Tensor2D, l.weight), l.bias);
+      const plain = (x: tf.Tensor) => {
+        const a = tf.add(x, lin(plainAttention(lin(norm(x, block.norm1), block.attn.qkv), batch, tokens, heads, causal), block.attn.proj));
+        return tf.add(a, lin(plainGelu(lin(norm(a, block.norm2), block.fc1)), block.fc2));
+      };
+      const lean = (x: tf.Tensor) => block.apply(x as tf.Tensor2D, batch, tokens);
+      const x = randn([batch * tokens, width], 1.5);
+      assertSameFunction(lean, plain, [x]);
+      const vars = block.variables().map((v) => v.variable);
+      tf.tidy(() => {
+        const weights = randn([batch * tokens, width]);
+        const gLean = tf.variableGrads(() => tf.sum(tf.mul(lean(x), weights)), vars).grads;
+        const gPlain = tf.variableGrads(() => tf.sum(tf.mul(plain(x), weights)), vars).grads;
+        for (const v of block.variables()) {
+          const err = relativeError(gLean[v.variable.name], gPlain[v.variable.name]);
+          assert.ok(err < 1e-5, `gradient of ${v.name}: relative error ${err}`);
+        }
+      });
+      vars.forEach((v) => v.dispose());
+    });
+  }
+
+  it('preNormBlock keeps only x̂ and 1/σ of both norms, qkv, the attention maps and output, and the MLP pre-activation', () => {
+    const [batch, tokens, heads, width] = [2, 5, 2, 8];
+    const n = batch * tokens;
+    const block = new TransformerBlock('b', {
+      width, depth: 1, heads, mlpRatio: 4, layerNormEps: 1e-5, causal: false,
+      blockPrefix: () => 'b', naming: TIMM_BLOCK_NAMING, initStd: { qkv: 0.4, proj: 0.4, fc1: 0.4, fc2: 0.2 },
+    }, new ParamSeeds(3, 'test'));
+    const vars = block.variables().map((v) => v.variable);
+    const x = randn([n, width]);
+    let keptBytes = 0;
+    const before = tf.memory().numBytes;
+    tf.dispose(tf.variableGrads(() => {
+      const out = block.apply(x as tf.Tensor2D, batch, tokens);
+      keptBytes = tf.memory().numBytes - before;
+      return tf.sum(out);
+    }, vars));
+    const savedFloats = n * width * (1 + 3 + 1 + 1 + 4) + 2 * n + batch * heads * tokens * tokens;
+    const outputFloats = n * width;
+    assert.equal(keptBytes, 4 * (savedFloats + outputFloats));
+    tf.dispose([x, ...vars]);
   });
 
   it('dense equals matMul + bias, with and without bias', () => {
