@@ -46,6 +46,7 @@ CAPTIONS = [
     "emoji 😀 party 🎉🎉 and a ninja cat 🐱‍👤 with skin tone 👍🏽",
     "fish &amp; chips &quot;yum&quot; &#39;ok&#39; &#x263A; &eacute;t&eacute; &AMP; &NTILDE;",
     "html with a tag <b>bold</b> &amp; not decoded twice",
+    "references: &#128512; &#xD800; &#0; &#150; &copy2020 &notit; &#1114112;",
     "ﬁne ﬂowers in a ﬀ ligature",
     "ＦＵＬＬＷＩＤＴＨ ｔｅｘｔ １２３ and ﾊﾝｶｸ katakana",
     "e\u0301 composed and decomposed é",
