@@ -73,6 +73,11 @@ describe('mlflow tracker against a real MLflow server', function () {
     await tracker.logArtifact(specFile, 'spec.resolved.json');
     await tracker.logArtifact(png, 'loss.png');
     await tracker.logArtifact(ckpt, 'checkpoints/last/model.safetensors');
+    const bestDir = path.join(runDir, 'best');
+    fs.mkdirSync(path.join(bestDir, 'optim'), { recursive: true });
+    fs.writeFileSync(path.join(bestDir, 'step.json'), '{"step":40}');
+    fs.writeFileSync(path.join(bestDir, 'optim', 'state.bin'), Buffer.alloc(100, 1));
+    await tracker.logArtifact(bestDir, 'checkpoints/best'); // a folder: every file under it
     await tracker.flush();
     await tracker.end('FINISHED');
 
@@ -103,7 +108,8 @@ describe('mlflow tracker against a real MLflow server', function () {
     assert.ok(mem.matching(/not a valid MLflow key; logged as "eval_5 _val_"/).length === 1, 'the renamed key is reported once');
 
     const files = await api.listArtifactFiles(run.info.artifact_uri);
-    assert.deepEqual([...files.keys()].sort(), ['checkpoints/last/model.safetensors', 'loss.png', 'spec.resolved.json']);
+    assert.deepEqual([...files.keys()].sort(), ['checkpoints/best/optim/state.bin', 'checkpoints/best/step.json', 'checkpoints/last/model.safetensors', 'loss.png', 'spec.resolved.json']);
+    assert.equal(files.get('checkpoints/best/optim/state.bin'), 100);
     for (const [rel, local] of [['spec.resolved.json', specFile], ['loss.png', png], ['checkpoints/last/model.safetensors', ckpt]]) {
       assert.deepEqual(await api.downloadArtifact(run.info.artifact_uri, rel), fs.readFileSync(local), rel);
     }
