@@ -1,4 +1,7 @@
+import type { CliCommand } from '../core/cli/context';
 import type { AnyPluginDefinition } from '../core/plugins/define';
+import { registerRuns } from './trackers/mlflow/cli-runs';
+import { registerSync } from './trackers/mlflow/cli-sync';
 import colorJitter from './augmentations/color-jitter';
 import gaussianBlur from './augmentations/gaussian-blur';
 import grayscale from './augmentations/grayscale';
@@ -67,3 +70,6 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   mlflowTracker,
   consoleTracker,
 ];
+
+/** CLI commands that plugins contribute (core's own commands live in core/cli/commands). */
+export const builtinCommands: readonly CliCommand[] = [registerRuns, registerSync];

@@ -23,7 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
       else if (o.quiet) log.setLevel('warn');
     });
   program.version(ownPackage().version);
-  for (const register of COMMANDS) register(program, ctx);
+  for (const register of [...COMMANDS, ...ctx.commands]) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

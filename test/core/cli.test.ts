@@ -1,14 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { main } from '../../core/cli/main';
 import { makeCliContext } from '../../core/cli/context';
-import { builtinPlugins } from '../../plugins/index';
+import { builtinCommands, builtinPlugins } from '../../plugins/index';
 import { captureStream, specPath } from '../helpers/runs';
 import { fixturePath } from '../helpers/paths';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out = captureStream();
   const err = captureStream();
-  const code = await main(['node', 'slipkit', ...args], builtinPlugins, makeCliContext(builtinPlugins, out, err));
+  const code = await main(['node', 'slipkit', ...args], builtinPlugins, makeCliContext(builtinPlugins, out, err, builtinCommands));
   return { code, out: out.text(), err: err.text() };
 }
 
@@ -16,11 +16,11 @@ describe('CLI', () => {
   it('--help lists every command and exits 0', async () => {
     const r = await cli('--help');
     assert.equal(r.code, 0);
-    for (const c of ['validate', 'resolve', 'schema', 'plugins', 'run', 'resume', 'eval', 'doctor']) assert.match(r.out, new RegExp(`\\n  ${c} `));
+    for (const c of ['validate', 'resolve', 'schema', 'plugins', 'run', 'resume', 'eval', 'preview', 'runs', 'sync', 'doctor']) assert.match(r.out, new RegExp(`\\n  ${c} `));
   });
 
   it('every command has --help', async () => {
-    for (const c of ['validate', 'resolve', 'schema', 'plugins', 'run', 'resume', 'eval', 'doctor']) {
+    for (const c of ['validate', 'resolve', 'schema', 'plugins', 'run', 'resume', 'eval', 'preview', 'runs', 'sync', 'doctor']) {
       const r = await cli(c, '--help');
       assert.equal(r.code, 0, c);
       assert.match(r.out, /Usage: slipkit /);

@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import type { CliContext } from '../context';
+import type { CliCommand } from '../context';
 import { registerDoctor } from './doctor';
 import { registerEval } from './eval';
 import { registerPlugins } from './plugins';
@@ -7,13 +6,11 @@ import { registerPreview } from './preview';
 import { registerResolve } from './resolve';
 import { registerResume } from './resume';
 import { registerRun } from './run';
-import { registerRuns } from './runs';
 import { registerSchema } from './schema';
-import { registerSync } from './sync';
 import { registerValidate } from './validate';
 
-/** Every CLI command, one module each. */
-export const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
+/** Core's CLI commands, one module each (plugins add their own through the manifest's builtinCommands). */
+export const COMMANDS: readonly CliCommand[] = [
   registerValidate,
   registerResolve,
   registerSchema,
@@ -21,8 +18,6 @@ export const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void
   registerRun,
   registerResume,
   registerEval,
-  registerRuns,
-  registerSync,
   registerDoctor,
   registerPreview,
 ];

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { builtinCommands } from '../../../../plugins/index';
 import { makeCliContext } from '../../../../core/cli/context';
 import { main } from '../../../../core/cli/main';
 import { readFlatYaml, writeFlatYaml } from '../../../../plugins/trackers/mlflow/flat-yaml';
@@ -34,7 +35,7 @@ function readWithMlflow(store: string): MlflowView[] {
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const ctx = makeCliContext([], { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) });
+  const ctx = makeCliContext([], { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) }, builtinCommands);
   const code = await main(['node', 'slipkit', ...args], [], ctx);
   return { code, out, err };
 }

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { builtinCommands } from '../../../../plugins/index';
 import { makeCliContext } from '../../../../core/cli/context';
 import { main } from '../../../../core/cli/main';
 import type { LogBatchRequest } from '../../../../plugins/trackers/mlflow/api-types';
@@ -14,7 +15,7 @@ import { buildMlflowTracker, ENGINE_TAGS, MemoryLog, tempDir } from '../tracker-
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const ctx = makeCliContext([], { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) });
+  const ctx = makeCliContext([], { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) }, builtinCommands);
   const code = await main(['node', 'slipkit', ...args], [], ctx);
   return { code, out, err };
 }

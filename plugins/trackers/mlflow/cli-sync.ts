@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { TrackingError } from '../../errors';
-import { log } from '../../logger';
-import { readCredentials, secretsOf } from '../../../plugins/trackers/mlflow/credentials';
-import { LocalStore } from '../../../plugins/trackers/mlflow/local-store';
-import { RedactingLogger, Redactor } from '../../../plugins/trackers/mlflow/redact';
-import { MlflowRestClient } from '../../../plugins/trackers/mlflow/rest-client';
-import { readRunState } from '../../../plugins/trackers/mlflow/run-state';
-import { replayRunDir, uploadLocalStore, type UploadResult } from '../../../plugins/trackers/mlflow/sync';
-import { requireServerUri } from '../../../plugins/trackers/mlflow/target';
-import type { CliContext } from '../context';
+import { TrackingError } from '../../../core/errors';
+import { log } from '../../../core/logger';
+import { readCredentials, secretsOf } from './credentials';
+import { LocalStore } from './local-store';
+import { RedactingLogger, Redactor } from './redact';
+import { MlflowRestClient } from './rest-client';
+import { readRunState } from './run-state';
+import { replayRunDir, uploadLocalStore, type UploadResult } from './sync';
+import { requireServerUri } from './target';
+import type { CliContext } from '../../../core/cli/context';
 
 interface SyncOptions {
   to?: string;

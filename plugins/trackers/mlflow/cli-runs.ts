@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { LocalStore, type LocalRunInfo } from '../../../plugins/trackers/mlflow/local-store';
-import type { CliContext } from '../context';
+import { LocalStore, type LocalRunInfo } from './local-store';
+import type { CliContext } from '../../../core/cli/context';
 
 interface RunRow {
   runId: string;
