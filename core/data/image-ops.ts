@@ -15,10 +15,26 @@ export function perSample(values: ArrayLike<number>): tf.Tensor4D {
   return tf.tensor4d(Float32Array.from(values), [values.length, 1, 1, 1]);
 }
 
-/** Luma of an RGB batch, [n, h, w, 1]. */
+/**
+ * Applies a [3, k] matrix to every pixel's RGB vector: one matMul over all pixels, which
+ * every backend runs fast (slicing the channel axis apart is slow on cpu and wasm).
+ */
+function perPixel(images: tf.Tensor4D, matrix: number[][], bias?: number[]): tf.Tensor4D {
+  const [n, h, w] = images.shape;
+  const k = matrix[0].length;
+  let out = images.reshape([n * h * w, 3]).matMul(tf.tensor2d(matrix, [3, k]));
+  if (bias) out = out.add(tf.tensor1d(bias));
+  return out.reshape([n, h, w, k]) as tf.Tensor4D;
+}
+
+/** Luma of an RGB batch replicated over three channels, [n, h, w, 3] (rgb_to_grayscale with 3 output channels). */
 export function grayscale(images: tf.Tensor4D): tf.Tensor4D {
-  const [r, g, b] = tf.split(images, 3, 3);
-  return r.mul(LUMA_WEIGHTS[0]).add(g.mul(LUMA_WEIGHTS[1])).add(b.mul(LUMA_WEIGHTS[2])) as tf.Tensor4D;
+  const [r, g, b] = LUMA_WEIGHTS;
+  return perPixel(images, [
+    [r, r, r],
+    [g, g, g],
+    [b, b, b],
+  ]);
 }
 
 /** torchvision `_blend`: ratio * a + (1 - ratio) * b, clamped to [0, 1]. */
@@ -36,7 +52,7 @@ export function adjustContrast(images: tf.Tensor4D, factors: tf.Tensor4D): tf.Te
   return blend(images, mean, factors);
 }
 
-/** Blends each image with its luma (replicated over the channels by broadcasting). */
+/** Blends each image with its luma. */
 export function adjustSaturation(images: tf.Tensor4D, factors: tf.Tensor4D): tf.Tensor4D {
   return blend(images, grayscale(images), factors);
 }
@@ -47,47 +63,45 @@ export function adjustHue(images: tf.Tensor4D, shifts: tf.Tensor4D): tf.Tensor4D
   return hsvToRgb(tf.mod(h.add(shifts), 1) as tf.Tensor4D, s, v);
 }
 
-/** torchvision `_rgb2hsv`; each of h, s, v is [n, h, w, 1] with h in [0, 1). */
+/** One value per pixel from its RGB vector: a [3, 1] matMul (a channel slice is slow on cpu and wasm). */
+function channelMix(images: tf.Tensor4D, r: number, g: number, b: number): tf.Tensor4D {
+  return perPixel(images, [[r], [g], [b]]);
+}
+
+/**
+ * torchvision `_rgb2hsv`; each of h, s, v is [n, h, w, 1] with h in [0, 1). The hue is
+ * (g - b)/cr where red holds the maximum, else 2 + (b - r)/cr where green does, else
+ * 4 + (r - g)/cr: torchvision's bc - gc, 2 + rc - bc and 4 + gc - rc, with red before
+ * green before blue on ties. Only single-channel comparisons and selects are used, which
+ * are fast on every backend (broadcast comparisons and bool casts are slow on wasm).
+ */
 export function rgbToHsv(images: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
-  const [r, g, b] = tf.split(images, 3, 3) as tf.Tensor4D[];
   const maxc = images.max(3, true) as tf.Tensor4D;
   const minc = images.min(3, true) as tf.Tensor4D;
   const eqc = maxc.equal(minc);
   const cr = maxc.sub(minc);
   const ones = tf.onesLike(maxc);
   const s = cr.div(tf.where(eqc, ones, maxc)) as tf.Tensor4D;
-  const crDivisor = tf.where(eqc, ones, cr);
-  const rc = maxc.sub(r).div(crDivisor);
-  const gc = maxc.sub(g).div(crDivisor);
-  const bc = maxc.sub(b).div(crDivisor);
-  const isR = maxc.equal(r);
-  const isG = maxc.equal(g).logicalAnd(isR.logicalNot());
-  const isB = maxc.notEqual(g).logicalAnd(isR.logicalNot());
-  const hr = isR.cast('float32').mul(bc.sub(gc));
-  const hg = isG.cast('float32').mul(rc.sub(bc).add(2));
-  const hb = isB.cast('float32').mul(gc.sub(rc).add(4));
-  const h = tf.mod(hr.add(hg).add(hb).div(6).add(1), 1) as tf.Tensor4D;
+  const divisor = tf.where(eqc, ones, cr);
+  const red = channelMix(images, 1, 0, 0);
+  const green = channelMix(images, 0, 1, 0);
+  const fromRed = channelMix(images, 0, 1, -1).div(divisor);
+  const fromGreen = channelMix(images, -1, 0, 1).div(divisor).add(2);
+  const fromBlue = channelMix(images, 1, -1, 0).div(divisor).add(4);
+  const raw = tf.where(maxc.equal(red), fromRed, tf.where(maxc.equal(green), fromGreen, fromBlue));
+  const h = tf.mod(raw.div(6).add(1), 1) as tf.Tensor4D;
   return [h, s, maxc];
 }
 
-/** torchvision `_hsv2rgb` (the sector of h picks which of v, p, q, t feeds each channel). */
+/**
+ * torchvision `_hsv2rgb` in closed form: channel c = v·(1 - s·clamp(min(k, 4 - k), 0, 1))
+ * with k = (n_c + 6h) mod 6 and n = (5, 3, 1) for (r, g, b), which gives exactly the
+ * sector table of v, p = v(1-s), q = v(1-sf), t = v(1-s(1-f)).
+ */
 export function hsvToRgb(h: tf.Tensor4D, s: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor4D {
-  const h6 = h.mul(6);
-  const i = tf.floor(h6);
-  const f = h6.sub(i);
-  const sector = tf.mod(i.cast('int32'), 6);
-  const p = v.mul(tf.scalar(1).sub(s)).clipByValue(0, 1);
-  const q = v.mul(tf.scalar(1).sub(s.mul(f))).clipByValue(0, 1);
-  const t = v.mul(tf.scalar(1).sub(s.mul(tf.scalar(1).sub(f)))).clipByValue(0, 1);
-  const pick = (bySector: tf.Tensor[]): tf.Tensor => {
-    let out = bySector[5];
-    for (let k = 4; k >= 0; k--) out = tf.where(sector.equal(k), bySector[k], out);
-    return out;
-  };
-  const red = pick([v, q, p, p, t, v]);
-  const green = pick([t, v, v, q, p, p]);
-  const blue = pick([p, p, t, v, v, q]);
-  return tf.concat([red, green, blue], 3) as tf.Tensor4D;
+  const k = tf.mod(h.mul(6).add(tf.tensor1d([5, 3, 1])), 6);
+  const ramp = tf.minimum(k, tf.scalar(4).sub(k)).clipByValue(0, 1);
+  return v.sub(v.mul(s).mul(ramp)) as tf.Tensor4D;
 }
 
 /** torchvision's 1-D gaussian kernel: exp(-x²/2σ²) on x = -(k-1)/2 … (k-1)/2, normalised to sum 1. */
@@ -138,8 +152,9 @@ export interface SampleGroup {
 
 /**
  * Applies each group's transform to its own images and passes the rest through unchanged
- * (bit for bit). Groups must be disjoint and keep the image shape. Each group is gathered
- * and transformed as one smaller batch; one gather then puts every image back in order.
+ * (bit for bit). Groups must be disjoint and keep the image shape. Each group, and the
+ * untouched rest, is gathered as one smaller batch; one gather then puts every image back
+ * in order.
  */
 export function applyGroups(images: tf.Tensor4D, groups: readonly SampleGroup[]): tf.Tensor4D {
   const n = images.shape[0];
@@ -148,16 +163,19 @@ export function applyGroups(images: tf.Tensor4D, groups: readonly SampleGroup[])
   if (active.length === 1 && active[0].positions.length === n && active[0].positions.every((p, i) => p === i)) {
     return active[0].transform(images, active[0].positions);
   }
+  const covered = new Set(active.flatMap((g) => g.positions));
+  const rest = Array.from({ length: n }, (_, i) => i).filter((i) => !covered.has(i));
   const source = new Int32Array(n);
-  for (let i = 0; i < n; i++) source[i] = i;
-  const parts: tf.Tensor4D[] = [images];
-  let offset = n;
-  for (const group of active) {
-    const subset = tf.gather(images, tf.tensor1d(group.positions, 'int32')) as tf.Tensor4D;
-    parts.push(group.transform(subset, group.positions));
-    group.positions.forEach((p, k) => (source[p] = offset + k));
-    offset += group.positions.length;
-  }
+  const parts: tf.Tensor4D[] = [];
+  let offset = 0;
+  const place = (positions: number[], part: tf.Tensor4D): void => {
+    parts.push(part);
+    positions.forEach((p, k) => (source[p] = offset + k));
+    offset += positions.length;
+  };
+  const subset = (positions: number[]): tf.Tensor4D => tf.gather(images, tf.tensor1d(positions, 'int32')) as tf.Tensor4D;
+  for (const group of active) place(group.positions, group.transform(subset(group.positions), group.positions));
+  if (rest.length > 0) place(rest, subset(rest));
   return tf.gather(tf.concat(parts, 0), tf.tensor1d(source, 'int32')) as tf.Tensor4D;
 }
 

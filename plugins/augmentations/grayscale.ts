@@ -32,7 +32,7 @@ export class Grayscale implements Augmentation {
 
   apply(images: tf.Tensor4D, rng: Rng): tf.Tensor4D {
     const flags = drawFlags(rng, images.shape[0], this.options.p);
-    return tf.tidy(() => applyToSelected(images, flags, (x) => tf.tile(grayscale(x), [1, 1, 1, 3])));
+    return tf.tidy(() => applyToSelected(images, flags, grayscale));
   }
 }
 

@@ -29,7 +29,10 @@ export class HorizontalFlip implements Augmentation {
 
   apply(images: tf.Tensor4D, rng: Rng): tf.Tensor4D {
     const flags = drawFlags(rng, images.shape[0], this.options.p);
-    return tf.tidy(() => applyToSelected(images, flags, (x) => tf.reverse(x, 2)));
+    const width = images.shape[2];
+    // A gather with reversed column indices: the same as tf.reverse, and several times faster on the cpu backend.
+    const reversed = Int32Array.from({ length: width }, (_, i) => width - 1 - i);
+    return tf.tidy(() => applyToSelected(images, flags, (x) => tf.gather(x, tf.tensor1d(reversed, 'int32'), 2) as tf.Tensor4D));
   }
 }
 
