@@ -69,7 +69,9 @@ describe('decodeImage', () => {
     ]);
     const text = reasons.map((r) => (r.ok ? 'ok' : r.reason));
     assert.match(text[0], /premature end of JPEG/i);
-    assert.match(text[1], /png/i);
+    // libvips' message for a cut PNG varies with what else decodes at the same time (its error
+    // buffer is shared); either the PNG reader's error or its warning is named.
+    assert.match(text[1], /png|not enough data/i);
     assert.match(text[2], /unsupported image format/);
     assert.equal(text[3], 'empty file');
     assert.equal(text[4], 'raw pixels have 5 bytes, expected 9');
