@@ -58,24 +58,35 @@ export async function decodeImage(input: DecodeInput, loadSize: number): Promise
     return { ok: true, pixels: new Uint8Array(data) };
   } catch (err) {
     const message = (err as Error).message || String(err);
-    const details = input.kind === 'encoded' ? (await decoderWarnings(input.bytes)).filter((w) => !message.includes(w)) : [];
-    return { ok: false, reason: details.length > 0 ? `${message} (${details.join('; ')})` : message };
+    const cut = input.kind === 'encoded' ? truncation(input.bytes) : undefined;
+    return { ok: false, reason: cut ? `${cut} (decoder: ${message})` : message };
   }
 }
 
-/** libvips' own summaries ("read gave 2 warnings", "error in tile 0 x 8") that say nothing about the file. */
-const UNINFORMATIVE = /^(read gave \d+ warnings?|error in tile \d+ x \d+)$/;
+const startsWith = (bytes: Uint8Array, prefix: number[]): boolean => prefix.every((b, i) => bytes[i] === b);
+const ascii = (bytes: Uint8Array, from: number, to: number): string => String.fromCharCode(...bytes.subarray(from, to));
 
 /**
- * What libvips complains about when it decodes the bytes leniently. When decodes run
- * concurrently, the error failOn raises can be the generic "Warning treated as error"
- * (libvips' error buffer is shared); the per-image warnings still say what was wrong
- * ("premature end of JPEG image"), so a failed decode is retried once, only to ask.
+ * Whether a file that failed to decode was cut short, told from its container: a JPEG
+ * without its end-of-image marker, a PNG without its IEND chunk, a WebP shorter than its
+ * RIFF header says, a GIF without its trailer. libvips' own message for these depends on
+ * what else it decodes at the same moment (its error buffer is shared between threads),
+ * so the reason is read from the bytes, which always say the same.
  */
-async function decoderWarnings(bytes: Uint8Array): Promise<string[]> {
-  const warnings: string[] = [];
-  const probe = sharp(bytes, { failOn: 'none' });
-  probe.on('warning', (w: unknown) => warnings.push(String(w).trim()));
-  await probe.raw().toBuffer().catch(() => undefined);
-  return [...new Set(warnings)].filter((w) => w.length > 0 && !UNINFORMATIVE.test(w));
+export function truncation(bytes: Uint8Array): string | undefined {
+  const n = bytes.length;
+  if (startsWith(bytes, [0xff, 0xd8])) {
+    let end = n;
+    while (end > 2 && bytes[end - 1] === 0) end--; // some writers pad with zeros after EOI
+    return bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9 ? undefined : 'truncated JPEG: no end-of-image marker';
+  }
+  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47])) {
+    return n >= 12 && ascii(bytes, n - 8, n - 4) === 'IEND' ? undefined : 'truncated PNG: no IEND chunk';
+  }
+  if (n >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') {
+    const declared = 8 + (bytes[4] | (bytes[5] << 8) | (bytes[6] << 16) | (bytes[7] << 24));
+    return n < declared ? `truncated WebP: ${n} of ${declared} bytes` : undefined;
+  }
+  if (ascii(bytes, 0, 3) === 'GIF') return bytes[n - 1] === 0x3b ? undefined : 'truncated GIF: no trailer';
+  return undefined;
 }

@@ -1,7 +1,7 @@
 /** Decoding with sharp: real PNG/JPEG/WebP bytes written by sharp in the test. */
 import { strict as assert } from 'node:assert';
 import sharp from 'sharp';
-import { decodeImage, type DecodeOutcome } from '../../../core/data/decode';
+import { decodeImage, truncation, type DecodeOutcome } from '../../../core/data/decode';
 import { NOT_AN_IMAGE, noiseImage, solidImage, truncated } from './helpers/image-files';
 
 function pixels(outcome: DecodeOutcome): Uint8Array {
@@ -60,20 +60,30 @@ describe('decodeImage', () => {
   it('fails with a reason for truncated, corrupt, empty and mis-sized input, never throws', async () => {
     const jpeg = await noiseImage(32, 32, 1, 'jpeg');
     const png = await noiseImage(32, 32, 2, 'png');
+    const webp = await noiseImage(32, 32, 3, 'webp');
     const reasons = await Promise.all([
       decodeImage({ kind: 'encoded', bytes: truncated(jpeg) }, 8),
       decodeImage({ kind: 'encoded', bytes: truncated(png, 0.9) }, 8),
+      decodeImage({ kind: 'encoded', bytes: truncated(webp, 0.7) }, 8),
       decodeImage({ kind: 'encoded', bytes: NOT_AN_IMAGE }, 8),
       decodeImage({ kind: 'encoded', bytes: new Uint8Array(0) }, 8),
       decodeImage({ kind: 'pixels', pixels: new Uint8Array(5), width: 3, height: 3, channels: 1 }, 8),
     ]);
     const text = reasons.map((r) => (r.ok ? 'ok' : r.reason));
-    assert.match(text[0], /premature end of JPEG/i);
-    // libvips' message for a cut PNG varies with what else decodes at the same time (its error
-    // buffer is shared); either the PNG reader's error or its warning is named.
-    assert.match(text[1], /png|not enough data/i);
-    assert.match(text[2], /unsupported image format/);
-    assert.equal(text[3], 'empty file');
-    assert.equal(text[4], 'raw pixels have 5 bytes, expected 9');
+    assert.match(text[0], /^truncated JPEG: no end-of-image marker \(decoder: .+\)$/);
+    assert.match(text[1], /^truncated PNG: no IEND chunk \(decoder: .+\)$/);
+    assert.match(text[2], new RegExp(`^truncated WebP: ${Math.floor(webp.length * 0.7)} of ${webp.length} bytes`));
+    assert.equal(text[3], 'Input buffer contains unsupported image format');
+    assert.equal(text[4], 'empty file');
+    assert.equal(text[5], 'raw pixels have 5 bytes, expected 9');
+  });
+
+  it('tells a cut file from an intact one by its container', async () => {
+    for (const format of ['jpeg', 'png', 'webp'] as const) {
+      const whole = await noiseImage(16, 16, 4, format);
+      assert.equal(truncation(whole), undefined, format);
+      assert.ok(truncation(truncated(whole, 0.8)), format);
+    }
+    assert.equal(truncation(NOT_AN_IMAGE), undefined);
   });
 });

@@ -121,7 +121,7 @@ describe('image-text-manifest', () => {
     await loader.close();
     assert.deepEqual(batch.captions, ['a', 'd']);
     assert.deepEqual(report.examples.map((e) => e.origin), [`${path.join(root, 'bad.csv')}:3 (cut.jpg)`, `${path.join(root, 'bad.csv')}:4 (text.jpg)`]);
-    assert.match(report.examples[0].reason, /premature end of JPEG/);
+    assert.match(report.examples[0].reason, /^truncated JPEG: no end-of-image marker/);
   });
 
   it('is registered with a schema whose defaults follow open_clip (filepath, title)', () => {
