@@ -191,3 +191,24 @@ export function applyToSelected(
   });
   return applyGroups(images, [{ positions, transform }]);
 }
+
+/**
+ * For cheap transforms: computes `transform` on the whole batch and keeps its result only
+ * for the selected images (bit for bit the input elsewhere). The mask is built full-size
+ * in JavaScript, since a broadcast select is slow on wasm; this beats gathering subsets
+ * whenever the transform costs less than the gathers (flip, grayscale, solarize).
+ */
+export function selectTransformed(
+  images: tf.Tensor4D,
+  selected: readonly boolean[],
+  transform: (images: tf.Tensor4D) => tf.Tensor4D,
+): tf.Tensor4D {
+  const count = selected.filter(Boolean).length;
+  if (count === 0) return images.clone();
+  if (count === selected.length) return transform(images);
+  const [n, h, w, c] = images.shape;
+  const per = h * w * c;
+  const mask = new Uint8Array(n * per);
+  selected.forEach((on, i) => on && mask.fill(1, i * per, (i + 1) * per));
+  return tf.where(tf.tensor4d(mask, [n, h, w, c], 'bool'), transform(images), images) as tf.Tensor4D;
+}

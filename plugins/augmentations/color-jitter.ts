@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augmentation } from '../../core/contracts/augmentation';
-import {
-  adjustBrightness,
-  adjustContrast,
-  adjustHue,
-  adjustSaturation,
-  applyGroups,
-  perSample,
-  type SampleGroup,
-} from '../../core/data/image-ops';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, perSample } from '../../core/data/image-ops';
 import { withDefaults } from '../../core/data/plugin-options';
 import { rangeAround } from '../../core/data/random-params';
 import { definePlugin } from '../../core/plugins/define';
@@ -29,11 +21,10 @@ export interface ColorJitterOptions {
 const ADJUSTMENTS = ['brightness', 'contrast', 'saturation', 'hue'] as const;
 type Adjustment = (typeof ADJUSTMENTS)[number];
 
-const APPLY: Record<Adjustment, (x: tf.Tensor4D, factors: tf.Tensor4D) => tf.Tensor4D> = {
+const APPLY: Record<Exclude<Adjustment, 'hue'>, (x: tf.Tensor4D, factors: tf.Tensor4D) => tf.Tensor4D> = {
   brightness: adjustBrightness,
   contrast: adjustContrast,
   saturation: adjustSaturation,
-  hue: adjustHue,
 };
 
 const amount = (description: string, max?: number): JsonSchema => ({
@@ -76,8 +67,8 @@ interface JitterPlan {
 /**
  * torchvision ColorJitter (wrapped in RandomApply with probability p): brightness,
  * contrast, saturation and hue factors drawn per image, applied in a random order per
- * image. The batch is processed slot by slot: at each slot every image goes through
- * the one adjustment its order puts there, grouped by adjustment.
+ * image. The batch is processed slot by slot: at each slot every image goes through the
+ * one adjustment its order puts there.
  */
 export class ColorJitter implements Augmentation {
   private readonly options: ColorJitterOptions;
@@ -112,20 +103,49 @@ export class ColorJitter implements Augmentation {
   }
 
   apply(images: tf.Tensor4D, rng: Rng): tf.Tensor4D {
-    const plans = this.plan(rng, images.shape[0]);
-    const slots = Math.max(0, ...plans.map((p) => p?.order.length ?? 0));
+    const drawn = this.plan(rng, images.shape[0]);
+    const slots = Math.max(0, ...drawn.map((p) => p?.order.length ?? 0));
+    if (slots === 0) return images.clone();
+    // Images are first reordered by the slot in which they rotate hue (hue needs its own
+    // subset, below), so that each slot's hue subset is one contiguous slice: two gathers
+    // in all instead of several per slot.
+    const hueSlot = (p: JitterPlan | undefined): number => (p ? p.order.indexOf('hue') : -1);
+    const rank = (p: JitterPlan | undefined): number => (hueSlot(p) < 0 ? slots : hueSlot(p));
+    const order = drawn.map((_, i) => i).sort((a, b) => rank(drawn[a]) - rank(drawn[b]) || a - b);
+    const plans = order.map((i) => drawn[i]);
+    const inverse = new Int32Array(order.length);
+    order.forEach((from, to) => (inverse[from] = to));
+    const reordered = order.some((from, to) => from !== to);
     return tf.tidy(() => {
-      let x = images;
+      let x = reordered ? (tf.gather(images, tf.tensor1d(order, 'int32')) as tf.Tensor4D) : images;
       for (let slot = 0; slot < slots; slot++) {
-        const groups: SampleGroup[] = ADJUSTMENTS.map((adjustment) => ({
-          positions: plans.flatMap((p, i) => (p?.order[slot] === adjustment ? [i] : [])),
-          transform: (subset, positions) => APPLY[adjustment](subset, perSample(positions.map((i) => plans[i]!.factors[adjustment]))),
-        }));
-        x = applyGroups(x, groups);
+        const at = (i: number): Adjustment | undefined => plans[i]?.order[slot];
+        // Brightness, contrast and saturation run on the whole batch, with the identity
+        // factor 1 (which scales and blends exactly to the input) for every image whose
+        // order puts another adjustment in this slot: cheap elementwise ops beat moving
+        // images around. Hue has no exact identity and costs more: only its slice runs it.
+        for (const adjustment of ['brightness', 'contrast', 'saturation'] as const) {
+          if (!plans.some((_, i) => at(i) === adjustment)) continue;
+          x = APPLY[adjustment](x, perSample(plans.map((p, i) => (at(i) === adjustment ? p!.factors[adjustment] : 1))));
+        }
+        const first = plans.findIndex((p) => hueSlot(p) === slot);
+        if (first < 0) continue;
+        const end = first + plans.filter((p) => hueSlot(p) === slot).length;
+        const shifts = perSample(plans.slice(first, end).map((p) => p!.factors.hue));
+        x = spliceBatch(x, first, end, (part) => adjustHue(part, shifts));
       }
-      return x === images ? images.clone() : x;
+      return reordered ? (tf.gather(x, tf.tensor1d(inverse, 'int32')) as tf.Tensor4D) : x;
     });
   }
+}
+
+/** Replaces images [start, end) of a batch by `transform` of them (slices and one concat). */
+function spliceBatch(x: tf.Tensor4D, start: number, end: number, transform: (part: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+  const n = x.shape[0];
+  const middle = transform(start === 0 && end === n ? x : x.slice(start, end - start));
+  if (start === 0 && end === n) return middle;
+  const parts = [...(start > 0 ? [x.slice(0, start)] : []), middle, ...(end < n ? [x.slice(end, n - end)] : [])];
+  return tf.concat(parts, 0) as tf.Tensor4D;
 }
 
 export default definePlugin<'augmentation', Partial<ColorJitterOptions>>({

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augmentation } from '../../core/contracts/augmentation';
-import { applyToSelected, grayscale } from '../../core/data/image-ops';
+import { grayscale, selectTransformed } from '../../core/data/image-ops';
 import { withDefaults } from '../../core/data/plugin-options';
 import { drawFlags } from '../../core/data/random-params';
 import { definePlugin } from '../../core/plugins/define';
@@ -32,7 +32,7 @@ export class Grayscale implements Augmentation {
 
   apply(images: tf.Tensor4D, rng: Rng): tf.Tensor4D {
     const flags = drawFlags(rng, images.shape[0], this.options.p);
-    return tf.tidy(() => applyToSelected(images, flags, grayscale));
+    return tf.tidy(() => selectTransformed(images, flags, grayscale));
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augmentation } from '../../core/contracts/augmentation';
-import { applyToSelected } from '../../core/data/image-ops';
+import { selectTransformed } from '../../core/data/image-ops';
 import { withDefaults } from '../../core/data/plugin-options';
 import { drawFlags } from '../../core/data/random-params';
 import { definePlugin } from '../../core/plugins/define';
@@ -32,7 +32,7 @@ export class HorizontalFlip implements Augmentation {
     const width = images.shape[2];
     // A gather with reversed column indices: the same as tf.reverse, and several times faster on the cpu backend.
     const reversed = Int32Array.from({ length: width }, (_, i) => width - 1 - i);
-    return tf.tidy(() => applyToSelected(images, flags, (x) => tf.gather(x, tf.tensor1d(reversed, 'int32'), 2) as tf.Tensor4D));
+    return tf.tidy(() => selectTransformed(images, flags, (x) => tf.gather(x, tf.tensor1d(reversed, 'int32'), 2) as tf.Tensor4D));
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augmentation } from '../../core/contracts/augmentation';
-import { applyToSelected } from '../../core/data/image-ops';
+import { selectTransformed } from '../../core/data/image-ops';
 import { withDefaults } from '../../core/data/plugin-options';
 import { drawFlags } from '../../core/data/random-params';
 import { definePlugin } from '../../core/plugins/define';
@@ -39,7 +39,7 @@ export class Solarize implements Augmentation {
     const flags = drawFlags(rng, images.shape[0], this.options.p);
     const { threshold } = this.options;
     return tf.tidy(() =>
-      applyToSelected(images, flags, (x) => tf.where(x.greaterEqual(threshold), tf.scalar(1).sub(x), x) as tf.Tensor4D),
+      selectTransformed(images, flags, (x) => tf.where(x.greaterEqual(threshold), tf.scalar(1).sub(x), x) as tf.Tensor4D),
     );
   }
 }
