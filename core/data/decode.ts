@@ -57,7 +57,7 @@ export async function decodeImage(input: DecodeInput, loadSize: number): Promise
     // A fresh, transferable copy: sharp's output buffer may be external memory that cannot be moved between threads.
     return { ok: true, pixels: new Uint8Array(data) };
   } catch (err) {
-    const message = (err as Error).message || String(err);
+    const message = ((err as Error).message || String(err)).trim().replace(/\s*\n\s*/g, '; ');
     const cut = input.kind === 'encoded' ? truncation(input.bytes) : undefined;
     return { ok: false, reason: cut ? `${cut} (decoder: ${message})` : message };
   }
