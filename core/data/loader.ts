@@ -100,6 +100,7 @@ export class DataLoader {
   private readerDone = false;
   private finished = false;
   private closed = false;
+  private pending = false;
   private lastDeliveredEpoch = -1;
   private fatal?: Error;
 
@@ -120,16 +121,20 @@ export class DataLoader {
     this.pool = new DecodePool(Math.max(0, options.workers), options.log);
   }
 
-  /** The next batch, or undefined when a non-repeating pass is done. */
+  /** The next batch, or undefined when a non-repeating pass is done. One call at a time. */
   async next(): Promise<Batch | undefined> {
     if (this.closed) throw new Error('DataLoader.next() after close()');
+    if (this.pending) throw new Error('DataLoader.next() while a previous call is still pending: await each call');
     if (this.fatal) throw this.fatal;
     if (this.finished) return undefined;
+    this.pending = true;
     try {
       return await this.assemble();
     } catch (err) {
       this.fatal = err as Error;
       throw err;
+    } finally {
+      this.pending = false;
     }
   }
 

@@ -209,4 +209,12 @@ describe('DataLoader', () => {
     assert.equal(tf.memory().numTensors, before);
     await assert.rejects(loader.next(), /after close/);
   });
+
+  it('refuses a second next() while one is pending', async () => {
+    const loader = new DataLoader(new ArrayDataset(samples), options());
+    const first = loader.next();
+    await assert.rejects(loader.next(), /still pending/);
+    (await first)!.images.dispose();
+    await loader.close();
+  });
 });
