@@ -144,59 +144,12 @@ export function separableConvPerSample(images: tf.Tensor4D, kernels: Float32Arra
   return blurred.reshape([height, width, n, channels]).transpose([2, 0, 1, 3]) as tf.Tensor4D;
 }
 
-/** A transform applied to some images of a batch; `positions` are their indices in the batch. */
-export interface SampleGroup {
-  positions: number[];
-  transform: (subset: tf.Tensor4D, positions: number[]) => tf.Tensor4D;
-}
-
 /**
- * Applies each group's transform to its own images and passes the rest through unchanged
- * (bit for bit). Groups must be disjoint and keep the image shape. Each group, and the
- * untouched rest, is gathered as one smaller batch; one gather then puts every image back
- * in order.
- */
-export function applyGroups(images: tf.Tensor4D, groups: readonly SampleGroup[]): tf.Tensor4D {
-  const n = images.shape[0];
-  const active = groups.filter((g) => g.positions.length > 0);
-  if (active.length === 0) return images.clone();
-  if (active.length === 1 && active[0].positions.length === n && active[0].positions.every((p, i) => p === i)) {
-    return active[0].transform(images, active[0].positions);
-  }
-  const covered = new Set(active.flatMap((g) => g.positions));
-  const rest = Array.from({ length: n }, (_, i) => i).filter((i) => !covered.has(i));
-  const source = new Int32Array(n);
-  const parts: tf.Tensor4D[] = [];
-  let offset = 0;
-  const place = (positions: number[], part: tf.Tensor4D): void => {
-    parts.push(part);
-    positions.forEach((p, k) => (source[p] = offset + k));
-    offset += positions.length;
-  };
-  const subset = (positions: number[]): tf.Tensor4D => tf.gather(images, tf.tensor1d(positions, 'int32')) as tf.Tensor4D;
-  for (const group of active) place(group.positions, group.transform(subset(group.positions), group.positions));
-  if (rest.length > 0) place(rest, subset(rest));
-  return tf.gather(tf.concat(parts, 0), tf.tensor1d(source, 'int32')) as tf.Tensor4D;
-}
-
-/** applyGroups with one transform for the images whose flag is set. */
-export function applyToSelected(
-  images: tf.Tensor4D,
-  selected: readonly boolean[],
-  transform: (subset: tf.Tensor4D, positions: number[]) => tf.Tensor4D,
-): tf.Tensor4D {
-  const positions: number[] = [];
-  selected.forEach((on, i) => {
-    if (on) positions.push(i);
-  });
-  return applyGroups(images, [{ positions, transform }]);
-}
-
-/**
- * For cheap transforms: computes `transform` on the whole batch and keeps its result only
- * for the selected images (bit for bit the input elsewhere). The mask is built full-size
- * in JavaScript, since a broadcast select is slow on wasm; this beats gathering subsets
- * whenever the transform costs less than the gathers (flip, grayscale, solarize).
+ * Computes `transform` on the whole batch and keeps its result only for the selected
+ * images (bit for bit the input elsewhere). Measured against gathering the selected images
+ * apart and merging them back, this is faster for every augmentation here on wasm and
+ * tensorflow (gathers are slow on wasm); the mask is built full-size in JavaScript since a
+ * broadcast select is slow on wasm too.
  */
 export function selectTransformed(
   images: tf.Tensor4D,

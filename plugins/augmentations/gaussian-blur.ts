@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augmentation } from '../../core/contracts/augmentation';
-import { applyToSelected, gaussianKernel1d, separableConvPerSample } from '../../core/data/image-ops';
+import { gaussianKernel1d, selectTransformed, separableConvPerSample } from '../../core/data/image-ops';
 import { withDefaults } from '../../core/data/plugin-options';
 import { drawFlags } from '../../core/data/random-params';
 import { definePlugin } from '../../core/plugins/define';
@@ -58,13 +58,15 @@ export class GaussianBlur implements Augmentation {
     // Reflect padding needs the half-kernel to be smaller than the image: k <= 2·side - 1 (odd).
     const side = Math.min(images.shape[1], images.shape[2]);
     const kernelSize = Math.min(this.kernelSize, 2 * side - 1);
-    return tf.tidy(() =>
-      applyToSelected(images, flags, (subset, positions) => {
-        const kernels = new Float32Array(positions.length * kernelSize);
-        positions.forEach((p, k) => kernels.set(gaussianKernel1d(kernelSize, sigmas[p]), k * kernelSize));
-        return separableConvPerSample(subset, kernels, kernelSize);
-      }),
-    );
+    // The whole batch is convolved (an image left sharp gets a delta kernel, and its pixels
+    // are taken from the input anyway): one depthwise pass is cheaper than gathering the
+    // selected images apart on most backends.
+    const kernels = new Float32Array(n * kernelSize);
+    flags.forEach((on, i) => {
+      if (on) kernels.set(gaussianKernel1d(kernelSize, sigmas[i]), i * kernelSize);
+      else kernels[i * kernelSize + (kernelSize - 1) / 2] = 1;
+    });
+    return tf.tidy(() => selectTransformed(images, flags, (x) => separableConvPerSample(x, kernels, kernelSize)));
   }
 }
 

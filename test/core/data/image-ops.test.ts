@@ -9,12 +9,12 @@ import {
   adjustContrast,
   adjustHue,
   adjustSaturation,
-  applyGroups,
   gaussianKernel1d,
   grayscale,
   hsvToRgb,
   perSample,
   rgbToHsv,
+  selectTransformed,
   separableConvPerSample,
 } from '../../../core/data/image-ops';
 import { colorFixture, fixtureImages, maxAbsDiff } from './helpers/color-fixture';
@@ -61,19 +61,15 @@ describe('image ops (vs torchvision formulas in PyTorch)', () => {
     });
   });
 
-  it('applyGroups transforms only its groups and leaves the other images bit for bit', () => {
+  it('selectTransformed keeps the transform only for the selected images, the others bit for bit', () => {
     tf.tidy(() => {
       const x = fixtureImages(fx.images);
-      const out = applyGroups(x, [
-        { positions: [1], transform: (s) => s.mul(0) as tf.Tensor4D },
-        { positions: [3], transform: (s) => s.add(1) as tf.Tensor4D },
-      ]);
-      const [a, b] = [x.arraySync(), out.arraySync()];
-      assert.deepEqual(b[0], a[0]);
-      assert.deepEqual(b[2], a[2]);
-      assert.ok((b[1].flat(2) as number[]).every((v) => v === 0));
-      assert.deepEqual(b[3], a[3].map((row) => row.map((p) => p.map((c) => Math.fround(c + 1)))));
-      const none = applyGroups(x, [{ positions: [], transform: () => assert.fail('not called') }]);
+      const a = x.arraySync();
+      const out = selectTransformed(x, [false, true, false, true], (y) => y.add(1) as tf.Tensor4D).arraySync();
+      assert.deepEqual(out[0], a[0]);
+      assert.deepEqual(out[2], a[2]);
+      for (const i of [1, 3]) assert.deepEqual(out[i], a[i].map((row) => row.map((p) => p.map((c) => Math.fround(c + 1)))));
+      const none = selectTransformed(x, [false, false, false, false], () => assert.fail('not called'));
       assert.notEqual(none, x, 'a new tensor even when nothing changes');
       assert.deepEqual(none.arraySync(), a);
     });
