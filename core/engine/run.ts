@@ -13,17 +13,12 @@ import { buildExperiment } from './experiment';
 import { renderLossCurve } from './loss-plot';
 import { runTags } from './run-tags';
 import { SafeTracker } from './safe-tracker';
-import { Trainer } from './trainer';
+import { Trainer, type TrainerOptions } from './trainer';
 
-export interface RunOptions {
+export interface RunOptions extends Pick<TrainerOptions, 'stdout' | 'stopAfterSteps' | 'onStepEnd'> {
   /** Run directory; default `<outDir>/<name>-<timestamp>` under the current directory. */
   runDir?: string;
-  stdout: { write(s: string): unknown; isTTY?: boolean };
   log?: Logger;
-  /** Stop (with a checkpoint, status KILLED) after this many steps; used by tests of resume. */
-  stopAfterSteps?: number;
-  /** Called after every optimiser step. */
-  onStepEnd?: (step: number) => void;
 }
 
 export interface RunResult {
