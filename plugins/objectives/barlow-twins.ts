@@ -1,10 +1,9 @@
 import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
 import type { NamedVariable } from '../../core/contracts/trainable';
-import { Mlp } from '../../core/nn/mlp';
+import type { Mlp } from '../../core/nn/mlp';
 import { barlowTwinsLoss } from '../../core/nn/non-contrastive';
-import { ParamSeeds } from '../../core/nn/param-seeds';
 import { definePlugin, type PluginContext } from '../../core/plugins/define';
-import { resolveFeatureDim } from './common/feature-dim';
+import { HeadBuilder } from './common/heads';
 import { requireHead, requireNonNegative, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
 import { tidyOutput } from './common/output';
 import { headSchema, inputDimSchema, viewsSchema } from './common/schema';
@@ -43,12 +42,7 @@ export class BarlowTwinsObjective implements Objective {
     requireHead(`${ctx.path}.projector`, o.projector);
     this.views = [...o.views];
     this.lambda = o.lambda;
-    const inputDim = resolveFeatureDim(ctx, o.inputDim);
-    this.projector = Mlp.create(
-      'projector',
-      { inputDim, hidden: o.projector.hidden, outputDim: o.projector.out, hiddenBias: false, outputBias: false },
-      new ParamSeeds(ctx.seed, ctx.path),
-    );
+    this.projector = new HeadBuilder(ctx, o.inputDim).head('projector', o.projector, { hiddenBias: false, outputBias: false });
   }
 
   variables(): NamedVariable[] {

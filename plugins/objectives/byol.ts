@@ -1,34 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { MomentumPair, MomentumSchedule, Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
-import type { NamedVariable } from '../../core/contracts/trainable';
-import { Mlp } from '../../core/nn/mlp';
+import type { ObjectiveOutput } from '../../core/contracts/objective';
 import { normalizedMse, normalizedOutputStd } from '../../core/nn/non-contrastive';
-import { ParamSeeds } from '../../core/nn/param-seeds';
-import { stopGradient } from '../../core/nn/stop-gradient';
 import { definePlugin, type PluginContext } from '../../core/plugins/define';
-import { resolveFeatureDim } from './common/feature-dim';
-import { momentumPairs } from './common/momentum';
-import {
-  requireHead,
-  requireMomentum,
-  requireViews,
-  requireWidths,
-  withDefaults,
-  type HeadOptions,
-  type MomentumOptions,
-  type OptionsInput,
-  type PredictorOptions,
-} from './common/options';
-import { tidyOutput } from './common/output';
+import { MomentumTargetObjective, type MomentumTargetBranches, type MomentumTargetOptions } from './common/momentum-target';
+import { requireViews, withDefaults, type OptionsInput } from './common/options';
 import { headSchema, inputDimSchema, momentumSchema, predictorSchema, viewsSchema } from './common/schema';
 
-export interface ByolOptions {
-  views: string[];
-  projector: HeadOptions;
-  predictor: PredictorOptions;
-  momentum: MomentumOptions;
-  inputDim?: number;
-}
+export type ByolOptions = MomentumTargetOptions;
 
 /**
  * BYOL's heads (4096 → 256 projector and predictor). The momentum starts at 0.99 rather than
@@ -49,51 +27,16 @@ export const BYOL_DEFAULTS: ByolOptions = {
  * (the paper's symmetrised L + L̃, a sum). Heads: Linear-BN-ReLU-Linear with biases.
  * Metric `output_std`: std of the L2-normalised online projection (≈ 1/√out when healthy, 0 when collapsed).
  */
-export class ByolObjective implements Objective {
-  readonly views: readonly string[];
-  readonly usesText = false;
-  readonly momentum: MomentumSchedule;
-  readonly projector: Mlp;
-  readonly predictor: Mlp;
-  readonly targetProjector: Mlp;
-
+export class ByolObjective extends MomentumTargetObjective {
   constructor(options: OptionsInput<ByolOptions>, ctx: PluginContext) {
     const o = withDefaults(BYOL_DEFAULTS, options);
     requireViews(`${ctx.path}.views`, o.views, 2);
-    requireHead(`${ctx.path}.projector`, o.projector);
-    requireWidths(`${ctx.path}.predictor.hidden`, o.predictor.hidden);
-    requireMomentum(`${ctx.path}.momentum`, o.momentum);
-    this.views = [...o.views];
-    this.momentum = { ...o.momentum };
-    const seeds = new ParamSeeds(ctx.seed, ctx.path);
-    const inputDim = resolveFeatureDim(ctx, o.inputDim);
-    const dim = o.projector.out;
-    this.projector = Mlp.create('projector', { inputDim, hidden: o.projector.hidden, outputDim: dim }, seeds);
-    this.predictor = Mlp.create('predictor', { inputDim: dim, hidden: o.predictor.hidden, outputDim: dim }, seeds);
-    this.targetProjector = this.projector.frozenCopy();
+    super(o, ctx, { projector: {}, predictor: {} });
   }
 
-  /** Online projector and predictor; the target projector is not trained (see momentumPairs). */
-  variables(): NamedVariable[] {
-    return [...this.projector.variables(), ...this.predictor.variables()];
-  }
-
-  momentumPairs(): MomentumPair[] {
-    return momentumPairs(this.projector, this.targetProjector);
-  }
-
-  compute(inputs: ObjectiveInputs): ObjectiveOutput {
-    const [f1, f2] = [inputs.features(0), inputs.features(1)];
-    const [m1, m2] = [inputs.momentumFeatures(0), inputs.momentumFeatures(1)];
-    return tidyOutput(() => {
-      const z1 = this.projector.apply(f1);
-      const p1 = this.predictor.apply(z1);
-      const p2 = this.predictor.apply(this.projector.apply(f2));
-      const t1 = stopGradient(this.targetProjector.apply(m1));
-      const t2 = stopGradient(this.targetProjector.apply(m2));
-      const loss = tf.add(normalizedMse(p1, t2), normalizedMse(p2, t1)) as tf.Scalar;
-      return { loss, metrics: { output_std: normalizedOutputStd(z1) } };
-    });
+  protected loss({ projections: [z1], predictions: [p1, p2], targets: [t1, t2] }: MomentumTargetBranches): ObjectiveOutput {
+    const loss = tf.add(normalizedMse(p1, t2), normalizedMse(p2, t1)) as tf.Scalar;
+    return { loss, metrics: { output_std: normalizedOutputStd(z1) } };
   }
 }
 

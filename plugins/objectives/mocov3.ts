@@ -1,35 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import type { MomentumPair, MomentumSchedule, Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
-import type { NamedVariable } from '../../core/contracts/trainable';
+import type { ObjectiveOutput } from '../../core/contracts/objective';
 import { diagonalTop1Percent, mocoInfoNceLoss } from '../../core/nn/contrastive';
-import { Mlp } from '../../core/nn/mlp';
-import { ParamSeeds } from '../../core/nn/param-seeds';
-import { stopGradient } from '../../core/nn/stop-gradient';
 import { definePlugin, type PluginContext } from '../../core/plugins/define';
-import { resolveFeatureDim } from './common/feature-dim';
-import { momentumPairs } from './common/momentum';
-import {
-  requireHead,
-  requireMomentum,
-  requirePositive,
-  requireViews,
-  requireWidths,
-  withDefaults,
-  type HeadOptions,
-  type MomentumOptions,
-  type OptionsInput,
-  type PredictorOptions,
-} from './common/options';
-import { tidyOutput } from './common/output';
+import { MomentumTargetObjective, type MomentumTargetBranches, type MomentumTargetOptions } from './common/momentum-target';
+import { requirePositive, requireViews, withDefaults, type OptionsInput } from './common/options';
 import { headSchema, inputDimSchema, momentumSchema, predictorSchema, temperatureSchema, viewsSchema } from './common/schema';
 
-export interface Mocov3Options {
-  views: string[];
+export interface Mocov3Options extends MomentumTargetOptions {
   temperature: number;
-  projector: HeadOptions;
-  predictor: PredictorOptions;
-  momentum: MomentumOptions;
-  inputDim?: number;
 }
 
 /** MoCo v3's ViT settings (moco-v3 main_moco.py): τ = 0.2, m = 0.99 → 1, 3-layer projector, 2-layer predictor. */
@@ -52,56 +30,23 @@ export const MOCOV3_DEFAULTS: Mocov3Options = {
  * (momentumPairs), the predictor exists on the online branch only.
  * Metric `ssl_acc`: top-1 of each query among the batch's keys, in percent, both directions averaged.
  */
-export class Mocov3Objective implements Objective {
-  readonly views: readonly string[];
-  readonly usesText = false;
-  readonly momentum: MomentumSchedule;
+export class Mocov3Objective extends MomentumTargetObjective {
   readonly temperature: number;
-  readonly projector: Mlp;
-  readonly predictor: Mlp;
-  readonly targetProjector: Mlp;
 
   constructor(options: OptionsInput<Mocov3Options>, ctx: PluginContext) {
     const o = withDefaults(MOCOV3_DEFAULTS, options);
     requireViews(`${ctx.path}.views`, o.views, 2);
     requirePositive(`${ctx.path}.temperature`, o.temperature);
-    requireHead(`${ctx.path}.projector`, o.projector);
-    requireWidths(`${ctx.path}.predictor.hidden`, o.predictor.hidden);
-    requireMomentum(`${ctx.path}.momentum`, o.momentum);
-    this.views = [...o.views];
-    this.temperature = o.temperature;
-    this.momentum = { ...o.momentum };
-    const seeds = new ParamSeeds(ctx.seed, ctx.path);
-    const inputDim = resolveFeatureDim(ctx, o.inputDim);
-    const dim = o.projector.out;
     const noBias = { hiddenBias: false, outputBias: false };
-    this.projector = Mlp.create('projector', { inputDim, hidden: o.projector.hidden, outputDim: dim, ...noBias, outputNorm: 'batch-norm-no-affine' }, seeds);
-    this.predictor = Mlp.create('predictor', { inputDim: dim, hidden: o.predictor.hidden, outputDim: dim, ...noBias }, seeds);
-    this.targetProjector = this.projector.frozenCopy();
+    super(o, ctx, { projector: { ...noBias, outputNorm: 'batch-norm-no-affine' }, predictor: noBias });
+    this.temperature = o.temperature;
   }
 
-  /** Online projector and predictor; the target projector is not trained (see momentumPairs). */
-  variables(): NamedVariable[] {
-    return [...this.projector.variables(), ...this.predictor.variables()];
-  }
-
-  momentumPairs(): MomentumPair[] {
-    return momentumPairs(this.projector, this.targetProjector);
-  }
-
-  compute(inputs: ObjectiveInputs): ObjectiveOutput {
-    const [f1, f2] = [inputs.features(0), inputs.features(1)];
-    const [m1, m2] = [inputs.momentumFeatures(0), inputs.momentumFeatures(1)];
-    return tidyOutput(() => {
-      const q1 = this.predictor.apply(this.projector.apply(f1));
-      const q2 = this.predictor.apply(this.projector.apply(f2));
-      const k1 = stopGradient(this.targetProjector.apply(m1));
-      const k2 = stopGradient(this.targetProjector.apply(m2));
-      const a = mocoInfoNceLoss(q1, k2, this.temperature);
-      const b = mocoInfoNceLoss(q2, k1, this.temperature);
-      const accuracy = tf.div(tf.add(diagonalTop1Percent(a.logits), diagonalTop1Percent(b.logits)), 2) as tf.Scalar;
-      return { loss: tf.add(a.loss, b.loss) as tf.Scalar, metrics: { ssl_acc: accuracy } };
-    });
+  protected loss({ predictions: [q1, q2], targets: [k1, k2] }: MomentumTargetBranches): ObjectiveOutput {
+    const a = mocoInfoNceLoss(q1, k2, this.temperature);
+    const b = mocoInfoNceLoss(q2, k1, this.temperature);
+    const accuracy = tf.div(tf.add(diagonalTop1Percent(a.logits), diagonalTop1Percent(b.logits)), 2) as tf.Scalar;
+    return { loss: tf.add(a.loss, b.loss) as tf.Scalar, metrics: { ssl_acc: accuracy } };
   }
 }
 

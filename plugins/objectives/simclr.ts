@@ -1,10 +1,9 @@
 import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
 import type { NamedVariable } from '../../core/contracts/trainable';
 import { diagonalTop1Percent, ntXentLoss } from '../../core/nn/contrastive';
-import { Mlp } from '../../core/nn/mlp';
-import { ParamSeeds } from '../../core/nn/param-seeds';
+import type { Mlp } from '../../core/nn/mlp';
 import { definePlugin, type PluginContext } from '../../core/plugins/define';
-import { resolveFeatureDim } from './common/feature-dim';
+import { HeadBuilder } from './common/heads';
 import { requireHead, requirePositive, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
 import { tidyOutput } from './common/output';
 import { headSchema, inputDimSchema, temperatureSchema, viewsSchema } from './common/schema';
@@ -39,8 +38,7 @@ export class SimclrObjective implements Objective {
     requireHead(`${ctx.path}.head`, o.head);
     this.views = [...o.views];
     this.temperature = o.temperature;
-    const inputDim = resolveFeatureDim(ctx, o.inputDim);
-    this.head = Mlp.create('image_mlp', { inputDim, hidden: o.head.hidden, outputDim: o.head.out }, new ParamSeeds(ctx.seed, ctx.path));
+    this.head = new HeadBuilder(ctx, o.inputDim).head('image_mlp', o.head);
   }
 
   variables(): NamedVariable[] {

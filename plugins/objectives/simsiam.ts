@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
 import type { NamedVariable } from '../../core/contracts/trainable';
-import { Mlp } from '../../core/nn/mlp';
+import type { Mlp } from '../../core/nn/mlp';
 import { negativeCosine, normalizedOutputStd } from '../../core/nn/non-contrastive';
-import { ParamSeeds } from '../../core/nn/param-seeds';
 import { stopGradient } from '../../core/nn/stop-gradient';
 import { definePlugin, type PluginContext } from '../../core/plugins/define';
-import { resolveFeatureDim } from './common/feature-dim';
+import { HeadBuilder } from './common/heads';
 import {
   requireHead,
   requireViews,
@@ -54,15 +53,12 @@ export class SimsiamObjective implements Objective {
     requireHead(`${ctx.path}.projector`, o.projector);
     requireWidths(`${ctx.path}.predictor.hidden`, o.predictor.hidden);
     this.views = [...o.views];
-    const seeds = new ParamSeeds(ctx.seed, ctx.path);
-    const inputDim = resolveFeatureDim(ctx, o.inputDim);
-    const dim = o.projector.out;
-    this.projector = Mlp.create(
-      'projector',
-      { inputDim, hidden: o.projector.hidden, outputDim: dim, hiddenBias: false, outputBias: false, outputNorm: 'batch-norm-no-affine' },
-      seeds,
-    );
-    this.predictor = Mlp.create('predictor', { inputDim: dim, hidden: o.predictor.hidden, outputDim: dim, hiddenBias: false }, seeds);
+    const heads = new HeadBuilder(ctx, o.inputDim).projectorAndPredictor(o, {
+      projector: { hiddenBias: false, outputBias: false, outputNorm: 'batch-norm-no-affine' },
+      predictor: { hiddenBias: false },
+    });
+    this.projector = heads.projector;
+    this.predictor = heads.predictor;
   }
 
   variables(): NamedVariable[] {

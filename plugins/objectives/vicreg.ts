@@ -1,10 +1,9 @@
 import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
 import type { NamedVariable } from '../../core/contracts/trainable';
-import { Mlp } from '../../core/nn/mlp';
+import type { Mlp } from '../../core/nn/mlp';
 import { vicregLoss, type VicregCoefficients } from '../../core/nn/non-contrastive';
-import { ParamSeeds } from '../../core/nn/param-seeds';
 import { definePlugin, type PluginContext } from '../../core/plugins/define';
-import { resolveFeatureDim } from './common/feature-dim';
+import { HeadBuilder } from './common/heads';
 import { requireHead, requireNonNegative, requirePositive, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
 import { tidyOutput } from './common/output';
 import { headSchema, inputDimSchema, viewsSchema } from './common/schema';
@@ -60,12 +59,7 @@ export class VicregObjective implements Objective {
       stdTarget: o.stdTarget,
       eps: o.varianceEps,
     };
-    const inputDim = resolveFeatureDim(ctx, o.inputDim);
-    this.projector = Mlp.create(
-      'projector',
-      { inputDim, hidden: o.projector.hidden, outputDim: o.projector.out, outputBias: false },
-      new ParamSeeds(ctx.seed, ctx.path),
-    );
+    this.projector = new HeadBuilder(ctx, o.inputDim).head('projector', o.projector, { outputBias: false });
   }
 
   variables(): NamedVariable[] {
