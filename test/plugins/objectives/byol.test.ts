@@ -1,13 +1,12 @@
 import { strict as assert } from 'node:assert';
 import byol from '../../../plugins/objectives/byol';
 import {
-  assertFlatOverTraining,
   buildObjective,
   checkAgainstReference,
-  checkMomentumWiring,
+  checkTargetProjectorPairs,
   disposeObjective,
-  fixedInputs,
-  randomInputs,
+  MOMENTUM_TWO_VIEW_KEYS,
+  trainOnRandomInputs,
 } from './support/harness';
 
 const small = { inputDim: 16, projector: { hidden: [32], out: 16 }, predictor: { hidden: [20] } };
@@ -20,8 +19,7 @@ describe('objective byol', () => {
   it('trains projector and predictor, keeps the target projector as EMA pairs outside variables()', () => {
     const o = buildObjective(byol, small);
     assert.deepEqual(o.momentum, { start: 0.99, end: 1 });
-    assert.equal(o.momentumPairs!().length, o.variables().filter((v) => v.name.startsWith('projector.')).length);
-    checkMomentumWiring(o);
+    checkTargetProjectorPairs(o);
     disposeObjective(o);
   });
 
@@ -31,11 +29,7 @@ describe('objective byol', () => {
   });
 
   it('keeps the tensor count flat over 20 training steps with EMA updates', async () => {
-    const o = buildObjective(byol, small);
-    const inputs = randomInputs(['features.0', 'features.1', 'momentumFeatures.0', 'momentumFeatures.1'], 8, 16);
-    const losses = await assertFlatOverTraining(o, fixedInputs(inputs));
+    const losses = await trainOnRandomInputs(byol, small, MOMENTUM_TWO_VIEW_KEYS);
     assert.ok(losses.every(Number.isFinite));
-    inputs.forEach((t) => t.dispose());
-    disposeObjective(o);
   });
 });

@@ -5,14 +5,14 @@ import clip, { ClipObjective } from '../../../plugins/objectives/clip';
 import { decodeArray } from '../../nn/torch-fixture';
 import {
   assertClose,
-  assertFlatOverTraining,
+  assertLossDecreased,
   buildObjective,
   checkAgainstReference,
   disposeObjective,
   fixedInputs,
   inputVariables,
-  randomInputs,
   readObjectiveFixture,
+  trainOnRandomInputs,
 } from './support/harness';
 
 interface ClampCase {
@@ -76,11 +76,6 @@ describe('objective clip', () => {
   });
 
   it('keeps the tensor count flat over 20 training steps', async () => {
-    const o = buildObjective(clip, {});
-    const inputs = randomInputs(['imageEmbedding.0', 'textEmbedding'], 8, 16);
-    const losses = await assertFlatOverTraining(o, fixedInputs(inputs), 20, 0.5);
-    assert.ok(losses[19] < losses[0], `loss ${losses[0]} → ${losses[19]}`);
-    inputs.forEach((t) => t.dispose());
-    disposeObjective(o);
+    assertLossDecreased(await trainOnRandomInputs(clip, {}, ['imageEmbedding.0', 'textEmbedding'], 0.5));
   });
 });

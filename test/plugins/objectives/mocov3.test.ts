@@ -2,13 +2,12 @@ import { strict as assert } from 'node:assert';
 import { SpecError } from '../../../core/errors';
 import mocov3 from '../../../plugins/objectives/mocov3';
 import {
-  assertFlatOverTraining,
   buildObjective,
   checkAgainstReference,
-  checkMomentumWiring,
+  checkTargetProjectorPairs,
   disposeObjective,
-  fixedInputs,
-  randomInputs,
+  MOMENTUM_TWO_VIEW_KEYS,
+  trainOnRandomInputs,
 } from './support/harness';
 
 const small = { inputDim: 16, projector: { hidden: [32, 24], out: 16 }, predictor: { hidden: [20] } };
@@ -21,10 +20,7 @@ describe('objective mocov3', () => {
   it('trains projector and predictor, keeps the target projector as EMA pairs outside variables()', () => {
     const o = buildObjective(mocov3, { ...small, momentum: { start: 0.95, end: 0.999 } });
     assert.deepEqual(o.momentum, { start: 0.95, end: 0.999 });
-    const names = o.variables().map((v) => v.name);
-    assert.ok(names.every((n) => n.startsWith('projector.') || n.startsWith('predictor.')), names.join());
-    assert.equal(o.momentumPairs!().length, o.variables().filter((v) => v.name.startsWith('projector.')).length);
-    checkMomentumWiring(o);
+    checkTargetProjectorPairs(o);
     disposeObjective(o);
   });
 
@@ -41,11 +37,7 @@ describe('objective mocov3', () => {
   });
 
   it('keeps the tensor count flat over 20 training steps with EMA updates', async () => {
-    const o = buildObjective(mocov3, small);
-    const inputs = randomInputs(['features.0', 'features.1', 'momentumFeatures.0', 'momentumFeatures.1'], 8, 16);
-    const losses = await assertFlatOverTraining(o, fixedInputs(inputs));
+    const losses = await trainOnRandomInputs(mocov3, small, MOMENTUM_TWO_VIEW_KEYS);
     assert.ok(losses.every(Number.isFinite));
-    inputs.forEach((t) => t.dispose());
-    disposeObjective(o);
   });
 });

@@ -218,6 +218,46 @@ export async function assertFlatOverTraining(objective: Objective, inputs: Objec
   return losses;
 }
 
+/** The inputs of a two-view objective with momentum encoders, keyed for randomInputs. */
+export const MOMENTUM_TWO_VIEW_KEYS = ['features.0', 'features.1', 'momentumFeatures.0', 'momentumFeatures.1'] as const;
+
+/**
+ * Builds the objective from `options`, trains it with assertFlatOverTraining for 20 steps
+ * on seeded random inputs (batch 8, width 16: `options.inputDim` must be 16 where set),
+ * frees the inputs and the objective, and returns the losses.
+ */
+export async function trainOnRandomInputs(
+  definition: AnyPluginDefinition,
+  options: Record<string, unknown>,
+  keys: readonly string[],
+  lr?: number,
+): Promise<number[]> {
+  const objective = buildObjective(definition, options);
+  const inputs = randomInputs(keys, 8, 16);
+  try {
+    return await assertFlatOverTraining(objective, fixedInputs(inputs), 20, lr);
+  } finally {
+    inputs.forEach((t) => t.dispose());
+    disposeObjective(objective);
+  }
+}
+
+export function assertLossDecreased(losses: readonly number[]): void {
+  assert.ok(losses[losses.length - 1] < losses[0], `loss ${losses[0]} → ${losses[losses.length - 1]}`);
+}
+
+/**
+ * An objective with an EMA target projector (BYOL, MoCo v3): it trains exactly its
+ * projector and predictor, pairs every projector variable with a target outside
+ * variables(), and keeps the EMA contract (checkMomentumWiring).
+ */
+export function checkTargetProjectorPairs(objective: Objective): void {
+  const names = objective.variables().map((v) => v.name);
+  assert.ok(names.every((n) => n.startsWith('projector.') || n.startsWith('predictor.')), names.join());
+  assert.equal(objective.momentumPairs!().length, names.filter((n) => n.startsWith('projector.')).length);
+  checkMomentumWiring(objective);
+}
+
 /** Frees the objective's trainable variables and EMA targets. */
 export function disposeObjective(objective: Objective): void {
   for (const v of objective.variables()) v.variable.dispose();
