@@ -1,11 +1,10 @@
-import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
-import type { NamedVariable } from '../../core/contracts/trainable';
-import type { Mlp } from '../../core/nn/mlp';
+import type * as tf from '@tensorflow/tfjs';
+import type { ObjectiveOutput } from '../../core/contracts/objective';
 import { barlowTwinsLoss } from '../../core/nn/non-contrastive';
 import { definePlugin, type PluginContext } from '../../core/plugins/define';
 import { HeadBuilder } from './common/heads';
 import { requireHead, requireNonNegative, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
-import { tidyOutput } from './common/output';
+import { ProjectedViewsObjective } from './common/projected-views';
 import { headSchema, inputDimSchema, viewsSchema } from './common/schema';
 
 export interface BarlowTwinsOptions {
@@ -29,32 +28,21 @@ export const BARLOW_TWINS_DEFAULTS: BarlowTwinsOptions = {
  * Projector: Linears without bias, BN + ReLU after the hidden ones.
  * Metrics `on_diag` and `off_diag` (before λ), the two terms of the loss.
  */
-export class BarlowTwinsObjective implements Objective {
-  readonly views: readonly string[];
-  readonly usesText = false;
+export class BarlowTwinsObjective extends ProjectedViewsObjective {
   readonly lambda: number;
-  readonly projector: Mlp;
 
   constructor(options: OptionsInput<BarlowTwinsOptions>, ctx: PluginContext) {
     const o = withDefaults(BARLOW_TWINS_DEFAULTS, options);
     requireViews(`${ctx.path}.views`, o.views, 2);
     requireNonNegative(`${ctx.path}.lambda`, o.lambda);
     requireHead(`${ctx.path}.projector`, o.projector);
-    this.views = [...o.views];
+    super(o.views, new HeadBuilder(ctx, o.inputDim).head('projector', o.projector, { hiddenBias: false, outputBias: false }));
     this.lambda = o.lambda;
-    this.projector = new HeadBuilder(ctx, o.inputDim).head('projector', o.projector, { hiddenBias: false, outputBias: false });
   }
 
-  variables(): NamedVariable[] {
-    return this.projector.variables();
-  }
-
-  compute(inputs: ObjectiveInputs): ObjectiveOutput {
-    const [f1, f2] = [inputs.features(0), inputs.features(1)];
-    return tidyOutput(() => {
-      const r = barlowTwinsLoss(this.projector.apply(f1), this.projector.apply(f2), this.lambda);
-      return { loss: r.loss, metrics: { on_diag: r.onDiagonal, off_diag: r.offDiagonal } };
-    });
+  protected loss(z1: tf.Tensor2D, z2: tf.Tensor2D): ObjectiveOutput {
+    const r = barlowTwinsLoss(z1, z2, this.lambda);
+    return { loss: r.loss, metrics: { on_diag: r.onDiagonal, off_diag: r.offDiagonal } };
   }
 }
 

@@ -1,11 +1,10 @@
-import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
-import type { NamedVariable } from '../../core/contracts/trainable';
-import type { Mlp } from '../../core/nn/mlp';
+import type * as tf from '@tensorflow/tfjs';
+import type { ObjectiveOutput } from '../../core/contracts/objective';
 import { vicregLoss, type VicregCoefficients } from '../../core/nn/non-contrastive';
 import { definePlugin, type PluginContext } from '../../core/plugins/define';
 import { HeadBuilder } from './common/heads';
 import { requireHead, requireNonNegative, requirePositive, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
-import { tidyOutput } from './common/output';
+import { ProjectedViewsObjective } from './common/projected-views';
 import { headSchema, inputDimSchema, viewsSchema } from './common/schema';
 
 export interface VicregOptions {
@@ -39,11 +38,8 @@ export const VICREG_DEFAULTS: VicregOptions = {
  * Projector: Linear (bias) - BN - ReLU per hidden layer, last Linear without bias.
  * Metrics `invariance`, `variance`, `covariance`: the three terms before their coefficients.
  */
-export class VicregObjective implements Objective {
-  readonly views: readonly string[];
-  readonly usesText = false;
+export class VicregObjective extends ProjectedViewsObjective {
   readonly coefficients: VicregCoefficients;
-  readonly projector: Mlp;
 
   constructor(options: OptionsInput<VicregOptions>, ctx: PluginContext) {
     const o = withDefaults(VICREG_DEFAULTS, options);
@@ -51,7 +47,7 @@ export class VicregObjective implements Objective {
     for (const key of ['invarianceCoeff', 'varianceCoeff', 'covarianceCoeff', 'stdTarget'] as const) requireNonNegative(`${ctx.path}.${key}`, o[key]);
     requirePositive(`${ctx.path}.varianceEps`, o.varianceEps);
     requireHead(`${ctx.path}.projector`, o.projector);
-    this.views = [...o.views];
+    super(o.views, new HeadBuilder(ctx, o.inputDim).head('projector', o.projector, { outputBias: false }));
     this.coefficients = {
       invariance: o.invarianceCoeff,
       variance: o.varianceCoeff,
@@ -59,19 +55,11 @@ export class VicregObjective implements Objective {
       stdTarget: o.stdTarget,
       eps: o.varianceEps,
     };
-    this.projector = new HeadBuilder(ctx, o.inputDim).head('projector', o.projector, { outputBias: false });
   }
 
-  variables(): NamedVariable[] {
-    return this.projector.variables();
-  }
-
-  compute(inputs: ObjectiveInputs): ObjectiveOutput {
-    const [f1, f2] = [inputs.features(0), inputs.features(1)];
-    return tidyOutput(() => {
-      const r = vicregLoss(this.projector.apply(f1), this.projector.apply(f2), this.coefficients);
-      return { loss: r.loss, metrics: { invariance: r.invariance, variance: r.variance, covariance: r.covariance } };
-    });
+  protected loss(z1: tf.Tensor2D, z2: tf.Tensor2D): ObjectiveOutput {
+    const r = vicregLoss(z1, z2, this.coefficients);
+    return { loss: r.loss, metrics: { invariance: r.invariance, variance: r.variance, covariance: r.covariance } };
   }
 }
 
