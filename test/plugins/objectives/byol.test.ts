@@ -1,13 +1,6 @@
 import { strict as assert } from 'node:assert';
 import byol from '../../../plugins/objectives/byol';
-import {
-  buildObjective,
-  checkAgainstReference,
-  checkTargetProjectorPairs,
-  disposeObjective,
-  MOMENTUM_TWO_VIEW_KEYS,
-  trainOnRandomInputs,
-} from './support/harness';
+import { buildObjective, checkAgainstReference, checkTargetProjectorPairs, disposeObjective, MOMENTUM_TWO_VIEW_KEYS, trainOnRandomInputs } from './support/harness';
 
 const small = { inputDim: 16, projector: { hidden: [32], out: 16 }, predictor: { hidden: [20] } };
 

@@ -1,14 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { SpecError } from '../../../core/errors';
 import mocov3 from '../../../plugins/objectives/mocov3';
-import {
-  buildObjective,
-  checkAgainstReference,
-  checkTargetProjectorPairs,
-  disposeObjective,
-  MOMENTUM_TWO_VIEW_KEYS,
-  trainOnRandomInputs,
-} from './support/harness';
+import { buildObjective, checkAgainstReference, checkTargetProjectorPairs, disposeObjective, MOMENTUM_TWO_VIEW_KEYS, trainOnRandomInputs } from './support/harness';
 
 const small = { inputDim: 16, projector: { hidden: [32, 24], out: 16 }, predictor: { hidden: [20] } };
 
