@@ -10,9 +10,20 @@ import * as tf from '@tensorflow/tfjs';
 /** ITU-R 601-2 luma weights, as torchvision's rgb_to_grayscale uses. */
 export const LUMA_WEIGHTS = [0.2989, 0.587, 0.114] as const;
 
-/** Per-sample scalars as a [n, 1, 1, 1] tensor that broadcasts over an NHWC batch. */
-export function perSample(values: ArrayLike<number>): tf.Tensor4D {
-  return tf.tensor4d(Float32Array.from(values), [values.length, 1, 1, 1]);
+/**
+ * One value per image, shaped to multiply an image batch of `shape`. On the pure-JS cpu
+ * backend it is spread over the whole image in JavaScript, because binary ops that
+ * broadcast a [n, 1, 1, 1] tensor run about ten times slower there than same-shape ones;
+ * elsewhere broadcasting is fast and uploading a full-size tensor is not, so it stays
+ * [n, 1, 1, 1].
+ */
+function perImage(values: readonly number[], shape: readonly number[]): tf.Tensor4D {
+  const [n, h, w, c] = shape;
+  if (tf.getBackend() !== 'cpu') return tf.tensor4d(Float32Array.from(values), [n, 1, 1, 1]);
+  const per = h * w * c;
+  const data = new Float32Array(n * per);
+  values.forEach((v, i) => data.fill(v, i * per, (i + 1) * per));
+  return tf.tensor4d(data, [n, h, w, c]);
 }
 
 /**
@@ -20,11 +31,16 @@ export function perSample(values: ArrayLike<number>): tf.Tensor4D {
  * every backend runs fast (slicing the channel axis apart is slow on cpu and wasm).
  */
 function perPixel(images: tf.Tensor4D, matrix: number[][], bias?: number[]): tf.Tensor4D {
-  const [n, h, w] = images.shape;
+  const [n, h, w, c] = images.shape;
   const k = matrix[0].length;
-  let out = images.reshape([n * h * w, 3]).matMul(tf.tensor2d(matrix, [3, k]));
+  let out = images.reshape([n * h * w, c]).matMul(tf.tensor2d(matrix, [c, k]));
   if (bias) out = out.add(tf.tensor1d(bias));
   return out.reshape([n, h, w, k]) as tf.Tensor4D;
+}
+
+/** A [n, h, w, 1] tensor copied to three channels (a matMul by [1, 1, 1]: exact, and fast everywhere). */
+function toThreeChannels(single: tf.Tensor4D, scale = 1, bias?: number[]): tf.Tensor4D {
+  return perPixel(single, [[scale, scale, scale]], bias);
 }
 
 /** Luma of an RGB batch replicated over three channels, [n, h, w, 3] (rgb_to_grayscale with 3 output channels). */
@@ -37,30 +53,34 @@ export function grayscale(images: tf.Tensor4D): tf.Tensor4D {
   ]);
 }
 
-/** torchvision `_blend`: ratio * a + (1 - ratio) * b, clamped to [0, 1]. */
-export function blend(a: tf.Tensor4D, b: tf.Tensor, ratio: tf.Tensor4D): tf.Tensor4D {
+/** torchvision `_blend` with a per-image ratio: ratio * a + (1 - ratio) * b, clamped to [0, 1]. */
+function blend(a: tf.Tensor4D, b: tf.Tensor, ratios: readonly number[]): tf.Tensor4D {
+  const ratio = perImage(ratios, a.shape);
   return ratio.mul(a).add(tf.scalar(1).sub(ratio).mul(b)).clipByValue(0, 1) as tf.Tensor4D;
 }
 
-export function adjustBrightness(images: tf.Tensor4D, factors: tf.Tensor4D): tf.Tensor4D {
-  return images.mul(factors).clipByValue(0, 1) as tf.Tensor4D;
+export function adjustBrightness(images: tf.Tensor4D, factors: readonly number[]): tf.Tensor4D {
+  return images.mul(perImage(factors, images.shape)).clipByValue(0, 1) as tf.Tensor4D;
 }
 
 /** Blends each image with the mean of its own luma. */
-export function adjustContrast(images: tf.Tensor4D, factors: tf.Tensor4D): tf.Tensor4D {
-  const mean = grayscale(images).mean([1, 2, 3], true);
-  return blend(images, mean, factors);
+export function adjustContrast(images: tf.Tensor4D, factors: readonly number[]): tf.Tensor4D {
+  const [n, h, w, c] = images.shape;
+  const means = grayscale(images).mean([1, 2, 3], true) as tf.Tensor4D;
+  // Spread to full size on the cpu backend (see perImage): a [n, 1] x [1, h·w·c] matMul.
+  const meanImages = tf.getBackend() === 'cpu' ? (means.reshape([n, 1]).matMul(tf.ones([1, h * w * c])).reshape([n, h, w, c]) as tf.Tensor4D) : means;
+  return blend(images, meanImages, factors);
 }
 
 /** Blends each image with its luma. */
-export function adjustSaturation(images: tf.Tensor4D, factors: tf.Tensor4D): tf.Tensor4D {
+export function adjustSaturation(images: tf.Tensor4D, factors: readonly number[]): tf.Tensor4D {
   return blend(images, grayscale(images), factors);
 }
 
-/** Rotates hue by `shifts` (fractions of a turn, in [-0.5, 0.5]) through HSV. */
-export function adjustHue(images: tf.Tensor4D, shifts: tf.Tensor4D): tf.Tensor4D {
+/** Rotates each image's hue by its shift (a fraction of a turn, in [-0.5, 0.5]) through HSV. */
+export function adjustHue(images: tf.Tensor4D, shifts: readonly number[]): tf.Tensor4D {
   const [h, s, v] = rgbToHsv(images);
-  return hsvToRgb(tf.mod(h.add(shifts), 1) as tf.Tensor4D, s, v);
+  return hsvToRgb(tf.mod(h.add(perImage(shifts, h.shape)), 1) as tf.Tensor4D, s, v);
 }
 
 /** One value per pixel from its RGB vector: a [3, 1] matMul (a channel slice is slow on cpu and wasm). */
@@ -99,9 +119,9 @@ export function rgbToHsv(images: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D, tf.Ten
  * sector table of v, p = v(1-s), q = v(1-sf), t = v(1-s(1-f)).
  */
 export function hsvToRgb(h: tf.Tensor4D, s: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor4D {
-  const k = tf.mod(h.mul(6).add(tf.tensor1d([5, 3, 1])), 6);
+  const k = tf.mod(toThreeChannels(h, 6, [5, 3, 1]), 6);
   const ramp = tf.minimum(k, tf.scalar(4).sub(k)).clipByValue(0, 1);
-  return v.sub(v.mul(s).mul(ramp)) as tf.Tensor4D;
+  return toThreeChannels(v).sub(toThreeChannels(v.mul(s)).mul(ramp)) as tf.Tensor4D;
 }
 
 /** torchvision's 1-D gaussian kernel: exp(-x²/2σ²) on x = -(k-1)/2 … (k-1)/2, normalised to sum 1. */

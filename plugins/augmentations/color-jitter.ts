@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augmentation } from '../../core/contracts/augmentation';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, perSample } from '../../core/data/image-ops';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from '../../core/data/image-ops';
 import { withDefaults } from '../../core/data/plugin-options';
 import { rangeAround } from '../../core/data/random-params';
 import { definePlugin } from '../../core/plugins/define';
@@ -21,7 +21,7 @@ export interface ColorJitterOptions {
 const ADJUSTMENTS = ['brightness', 'contrast', 'saturation', 'hue'] as const;
 type Adjustment = (typeof ADJUSTMENTS)[number];
 
-const APPLY: Record<Exclude<Adjustment, 'hue'>, (x: tf.Tensor4D, factors: tf.Tensor4D) => tf.Tensor4D> = {
+const APPLY: Record<Exclude<Adjustment, 'hue'>, (x: tf.Tensor4D, factors: readonly number[]) => tf.Tensor4D> = {
   brightness: adjustBrightness,
   contrast: adjustContrast,
   saturation: adjustSaturation,
@@ -126,12 +126,12 @@ export class ColorJitter implements Augmentation {
         // images around. Hue has no exact identity and costs more: only its slice runs it.
         for (const adjustment of ['brightness', 'contrast', 'saturation'] as const) {
           if (!plans.some((_, i) => at(i) === adjustment)) continue;
-          x = APPLY[adjustment](x, perSample(plans.map((p, i) => (at(i) === adjustment ? p!.factors[adjustment] : 1))));
+          x = APPLY[adjustment](x, plans.map((p, i) => (at(i) === adjustment ? p!.factors[adjustment] : 1)));
         }
         const first = plans.findIndex((p) => hueSlot(p) === slot);
         if (first < 0) continue;
         const end = first + plans.filter((p) => hueSlot(p) === slot).length;
-        const shifts = perSample(plans.slice(first, end).map((p) => p!.factors.hue));
+        const shifts = plans.slice(first, end).map((p) => p!.factors.hue);
         x = spliceBatch(x, first, end, (part) => adjustHue(part, shifts));
       }
       return reordered ? (tf.gather(x, tf.tensor1d(inverse, 'int32')) as tf.Tensor4D) : x;

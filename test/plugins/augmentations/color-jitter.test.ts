@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
-import { adjustBrightness, adjustSaturation, perSample } from '../../../core/data/image-ops';
+import { adjustBrightness, adjustSaturation } from '../../../core/data/image-ops';
 import { Rng } from '../../../core/random';
 import { ColorJitter } from '../../../plugins/augmentations/color-jitter';
 import { colorFixture, fixtureImages, maxAbsDiff } from '../../core/data/helpers/color-fixture';
@@ -41,8 +41,8 @@ describe('color-jitter', () => {
     // brightness x1.5 and saturation x0 do not commute: each image shows which came first.
     const opts = { brightness: [1.5, 1.5] as [number, number], saturation: [0, 0] as [number, number], p: 1 };
     const [bThenS, sThenB] = tf.tidy(() => {
-      const b = perSample(new Array(16).fill(1.5));
-      const s = perSample(new Array(16).fill(0));
+      const b = new Array<number>(16).fill(1.5);
+      const s = new Array<number>(16).fill(0);
       return [adjustSaturation(adjustBrightness(tensor, b), s).arraySync(), adjustBrightness(adjustSaturation(tensor, s), b).arraySync()];
     });
     const classify = (out: tf.Tensor4D): string[] => {
