@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../../core/contracts/dataset';
 import type { EvalContext, EvalModel, Evaluator } from '../../core/contracts/evaluator';
 import type { NamedVariable } from '../../core/contracts/trainable';
 import { AdamW } from '../../core/engine/optim/adamw';
 import { learningRate } from '../../core/engine/schedule';
 import { DataLoader } from '../../core/data/loader';
 import { DataError, TrainingError } from '../../core/errors';
-import { ClassificationTally } from '../../core/eval/classification-tally';
-import { evalReadOptions, forEachBatch, limitedDataset } from '../../core/eval/dataset-batches';
+import { evalReadOptions, limitedDataset } from '../../core/eval/dataset-batches';
+import { buildTrainSplitDatasets, type TrainSplitDatasets } from '../../core/eval/eval-datasets';
 import { checkLabels } from '../../core/eval/features';
 import {
   classificationProperties,
@@ -17,6 +16,7 @@ import {
   type CommonEvaluatorOptions,
   type TrainSplitOptions,
 } from '../../core/eval/options';
+import { scoreClassifier } from '../../core/eval/score-classifier';
 import { WeightSnapshot } from '../../core/eval/weight-snapshot';
 import { Linear } from '../../core/nn/linear';
 import { definePlugin } from '../../core/plugins/define';
@@ -51,12 +51,11 @@ const MAX_FAILURE_FRACTION = 0.01;
 export class FinetuneEvaluator implements Evaluator {
   constructor(
     private readonly options: FinetuneOptions,
-    private readonly dataset: Dataset,
-    private readonly trainDataset: Dataset,
+    private readonly datasets: TrainSplitDatasets,
   ) {}
 
   private numClasses(): number {
-    const n = this.options.numClasses ?? this.trainDataset.classNames?.length;
+    const n = this.options.numClasses ?? this.datasets.trainDataset.classNames?.length;
     if (!n) throw new DataError('finetune: the training dataset has no class names; set numClasses');
     return n;
   }
@@ -73,16 +72,9 @@ export class FinetuneEvaluator implements Evaluator {
     const logits = (images: tf.Tensor4D) => head.apply(model.imageFeatures(images));
     try {
       const trainLoss = await this.train(logits, params, optimizer, numClasses, model.imageSize, ctx);
-      const tally = new ClassificationTally(numClasses, this.options.topK, this.options.meanPerClass);
-      await forEachBatch(this.dataset, evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log), (batch) => {
-        const scores = tf.tidy(() => logits(batch.images));
-        try {
-          tally.add(scores, batch.labels);
-        } finally {
-          scores.dispose();
-        }
-      });
-      return { ...tally.metrics(), train_loss: trainLoss };
+      const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log);
+      const metrics = await scoreClassifier(this.datasets.dataset, read, { ...this.options, numClasses }, logits);
+      return { ...metrics, train_loss: trainLoss };
     } finally {
       snapshot.restoreAndDispose();
       optimizer.dispose();
@@ -100,7 +92,7 @@ export class FinetuneEvaluator implements Evaluator {
     ctx: EvalContext,
   ): Promise<number> {
     const { steps, lr, warmupSteps } = this.options;
-    const loader = new DataLoader(limitedDataset(this.trainDataset, this.options.trainLimit), {
+    const loader = new DataLoader(limitedDataset(this.datasets.trainDataset, this.options.trainLimit), {
       batchSize: this.options.trainBatchSize,
       loadSize: imageSize,
       workers: this.options.workers,
@@ -182,10 +174,5 @@ export default definePlugin<'evaluator', FinetuneOptions>({
       ...classificationProperties(),
     },
   },
-  create: (options, ctx) =>
-    new FinetuneEvaluator(
-      options,
-      ctx.build('dataset', options.dataset, `${ctx.path}.dataset`),
-      ctx.build('dataset', options.trainDataset, `${ctx.path}.trainDataset`),
-    ),
+  create: (options, ctx) => new FinetuneEvaluator(options, buildTrainSplitDatasets(options, ctx)),
 });

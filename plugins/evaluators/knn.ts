@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../../core/contracts/dataset';
 import type { EvalContext, EvalModel, Evaluator } from '../../core/contracts/evaluator';
 import { SpecError } from '../../core/errors';
-import { ClassificationTally } from '../../core/eval/classification-tally';
-import { evalReadOptions, forEachBatch } from '../../core/eval/dataset-batches';
+import { evalReadOptions } from '../../core/eval/dataset-batches';
+import { buildTrainSplitDatasets, type TrainSplitDatasets } from '../../core/eval/eval-datasets';
 import {
   checkLabels,
   collectFeatures,
@@ -14,6 +13,7 @@ import {
 } from '../../core/eval/features';
 import { knnClassScores } from '../../core/eval/knn';
 import { l2NormalizeRows } from '../../core/eval/normalize';
+import { scoreClassifier } from '../../core/eval/score-classifier';
 import {
   classificationProperties,
   commonEvaluatorProperties,
@@ -40,8 +40,7 @@ export interface KnnOptions extends CommonEvaluatorOptions, TrainSplitOptions, C
 export class KnnEvaluator implements Evaluator {
   constructor(
     private readonly options: KnnOptions,
-    private readonly dataset: Dataset,
-    private readonly trainDataset: Dataset,
+    private readonly datasets: TrainSplitDatasets,
     private readonly path: string,
   ) {
     if (!(options.temperature > 0)) throw SpecError.at(`${path}.temperature`, `must be > 0 (got ${options.temperature})`);
@@ -51,26 +50,20 @@ export class KnnEvaluator implements Evaluator {
     const featureFn = imageFeatureFn(model, this.options.features, this.path);
     const embed = (images: tf.Tensor4D) => l2NormalizeRows(featureFn(images));
     const memory = await collectFeatures(
-      this.trainDataset,
+      this.datasets.trainDataset,
       embed,
       evalReadOptions(this.options, model.imageSize, this.options.trainLimit, ctx.log),
     );
     const memoryLabels = tf.tensor1d(memory.labels, 'int32');
     try {
-      const numClasses = resolveNumClasses(this.options.numClasses, this.trainDataset, memory.labels);
+      const numClasses = resolveNumClasses(this.options.numClasses, this.datasets.trainDataset, memory.labels);
       checkLabels(memory.labels, numClasses, `${this.path}.trainDataset`);
       ctx.log.debug(`kNN memory: ${memory.labels.length} x ${memory.features.shape[1]}, ${numClasses} classes`);
-      const tally = new ClassificationTally(numClasses, this.options.topK, this.options.meanPerClass);
       const knn = { k: this.options.k, temperature: this.options.temperature, numClasses };
-      await forEachBatch(this.dataset, evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log), (batch) => {
-        const scores = tf.tidy(() => knnClassScores(memory.features, memoryLabels, embed(batch.images), knn));
-        try {
-          tally.add(scores, batch.labels);
-        } finally {
-          scores.dispose();
-        }
-      });
-      return tally.metrics();
+      const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log);
+      return await scoreClassifier(this.datasets.dataset, read, { ...this.options, numClasses }, (images) =>
+        knnClassScores(memory.features, memoryLabels, embed(images), knn),
+      );
     } finally {
       tf.dispose([memory.features, memoryLabels]);
     }
@@ -94,11 +87,5 @@ export default definePlugin<'evaluator', KnnOptions>({
       ...classificationProperties(),
     },
   },
-  create: (options, ctx) =>
-    new KnnEvaluator(
-      options,
-      ctx.build('dataset', options.dataset, `${ctx.path}.dataset`),
-      ctx.build('dataset', options.trainDataset, `${ctx.path}.trainDataset`),
-      ctx.path,
-    ),
+  create: (options, ctx) => new KnnEvaluator(options, buildTrainSplitDatasets(options, ctx), ctx.path),
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../../core/contracts/dataset';
 import type { EvalContext, EvalModel, Evaluator } from '../../core/contracts/evaluator';
 import { evalReadOptions } from '../../core/eval/dataset-batches';
+import { buildTrainSplitDatasets, type TrainSplitDatasets } from '../../core/eval/eval-datasets';
 import {
   checkLabels,
   collectFeatures,
@@ -40,8 +40,7 @@ export interface LinearProbeEvaluatorOptions extends CommonEvaluatorOptions, Tra
 export class LinearProbeEvaluator implements Evaluator {
   constructor(
     private readonly options: LinearProbeEvaluatorOptions,
-    private readonly dataset: Dataset,
-    private readonly trainDataset: Dataset,
+    private readonly datasets: TrainSplitDatasets,
     private readonly path: string,
   ) {}
 
@@ -49,11 +48,11 @@ export class LinearProbeEvaluator implements Evaluator {
     const featureFn = imageFeatureFn(model, this.options.features, this.path);
     const sets: FeatureSet[] = [];
     try {
-      const train = await collectFeatures(this.trainDataset, featureFn, evalReadOptions(this.options, model.imageSize, this.options.trainLimit, ctx.log));
+      const train = await collectFeatures(this.datasets.trainDataset, featureFn, evalReadOptions(this.options, model.imageSize, this.options.trainLimit, ctx.log));
       sets.push(train);
-      const test = await collectFeatures(this.dataset, featureFn, evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log));
+      const test = await collectFeatures(this.datasets.dataset, featureFn, evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log));
       sets.push(test);
-      const numClasses = resolveNumClasses(this.options.numClasses, this.trainDataset, train.labels, test.labels);
+      const numClasses = resolveNumClasses(this.options.numClasses, this.datasets.trainDataset, train.labels, test.labels);
       checkLabels(train.labels, numClasses, `${this.path}.trainDataset`);
       checkLabels(test.labels, numClasses, `${this.path}.dataset`);
       ctx.log.debug(`linear probe on ${train.labels.length} x ${train.features.shape[1]} features, ${numClasses} classes`);
@@ -114,11 +113,5 @@ export default definePlugin<'evaluator', LinearProbeEvaluatorOptions>({
       ...classificationProperties(),
     },
   },
-  create: (options, ctx) =>
-    new LinearProbeEvaluator(
-      options,
-      ctx.build('dataset', options.dataset, `${ctx.path}.dataset`),
-      ctx.build('dataset', options.trainDataset, `${ctx.path}.trainDataset`),
-      ctx.path,
-    ),
+  create: (options, ctx) => new LinearProbeEvaluator(options, buildTrainSplitDatasets(options, ctx), ctx.path),
 });

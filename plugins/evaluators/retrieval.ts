@@ -3,6 +3,7 @@ import type { Dataset } from '../../core/contracts/dataset';
 import type { EvalContext, EvalModel, Evaluator } from '../../core/contracts/evaluator';
 import { SpecError } from '../../core/errors';
 import { evalReadOptions } from '../../core/eval/dataset-batches';
+import { buildEvalDataset } from '../../core/eval/eval-datasets';
 import { collectFeatures } from '../../core/eval/features';
 import { recordFirstCaptions } from '../../core/eval/first-captions';
 import { l2NormalizeRows } from '../../core/eval/normalize';
@@ -85,5 +86,5 @@ export default definePlugin<'evaluator', RetrievalOptions>({
       },
     },
   },
-  create: (options, ctx) => new RetrievalEvaluator(options, ctx.build('dataset', options.dataset, `${ctx.path}.dataset`), ctx.path),
+  create: (options, ctx) => new RetrievalEvaluator(options, buildEvalDataset(options, ctx), ctx.path),
 });

@@ -3,8 +3,8 @@ import type { Dataset } from '../../core/contracts/dataset';
 import type { EvalContext, EvalModel, Evaluator } from '../../core/contracts/evaluator';
 import { SpecError } from '../../core/errors';
 import { zeroShotClassEmbeddings } from '../../core/eval/class-embeddings';
-import { ClassificationTally } from '../../core/eval/classification-tally';
-import { evalReadOptions, forEachBatch } from '../../core/eval/dataset-batches';
+import { evalReadOptions } from '../../core/eval/dataset-batches';
+import { buildEvalDataset } from '../../core/eval/eval-datasets';
 import { l2NormalizeRows } from '../../core/eval/normalize';
 import {
   commonEvaluatorProperties,
@@ -12,6 +12,7 @@ import {
   type ClassificationOptions,
   type CommonEvaluatorOptions,
 } from '../../core/eval/options';
+import { scoreClassifier } from '../../core/eval/score-classifier';
 import { PROMPT_TEMPLATE_SET_NAMES, resolveTemplates, type TemplatesOption } from './prompt-templates';
 import { definePlugin } from '../../core/plugins/define';
 
@@ -43,17 +44,13 @@ export class ZeroShotEvaluator implements Evaluator {
     ctx.log.debug(`${classNames.length} classes x ${templates.length} templates ("${templates[0]}", ...)`);
     const classEmbeddings = zeroShotClassEmbeddings((texts) => model.textEmbedding(texts), classNames, templates, this.options.batchSize);
     try {
-      const tally = new ClassificationTally(classNames.length, this.options.topK, this.options.meanPerClass);
       const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log);
-      await forEachBatch(this.dataset, read, (batch) => {
-        const logits = tf.tidy(() => tf.matMul(l2NormalizeRows(model.imageEmbedding(batch.images)), classEmbeddings, false, true) as tf.Tensor2D);
-        try {
-          tally.add(logits, batch.labels);
-        } finally {
-          logits.dispose();
-        }
-      });
-      return tally.metrics();
+      return await scoreClassifier(
+        this.dataset,
+        read,
+        { ...this.options, numClasses: classNames.length },
+        (images) => tf.matMul(l2NormalizeRows(model.imageEmbedding(images)), classEmbeddings, false, true) as tf.Tensor2D,
+      );
     } finally {
       classEmbeddings.dispose();
     }
@@ -86,5 +83,5 @@ export default definePlugin<'evaluator', ZeroShotOptions>({
       ...topKProperties(),
     },
   },
-  create: (options, ctx) => new ZeroShotEvaluator(options, ctx.build('dataset', options.dataset, `${ctx.path}.dataset`), ctx.path),
+  create: (options, ctx) => new ZeroShotEvaluator(options, buildEvalDataset(options, ctx), ctx.path),
 });
