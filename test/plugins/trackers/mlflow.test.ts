@@ -10,44 +10,27 @@ import { MlflowRestClient } from '../../../plugins/trackers/mlflow/rest-client';
 import { RestSink } from '../../../plugins/trackers/mlflow/rest-sink';
 import { readRunState } from '../../../plugins/trackers/mlflow/run-state';
 import { ERROR_TAG, MlflowTracker } from '../../../plugins/trackers/mlflow/tracker';
-import { MlflowTestServer } from '../../helpers/mlflow-server';
-import { buildMlflowTracker, ENGINE_TAGS, FAST_RETRY, MemoryLog, SAMPLE_SPEC, tempDir } from './tracker-fixtures';
+import { asRecord, buildMlflowTracker, ENGINE_TAGS, FAST_RETRY, MemoryLog, SAMPLE_SPEC, useMlflowServer } from './tracker-fixtures';
 
 /**
  * The mlflow tracker against a real MLflow tracking server (SQLite store, proxied
  * artifacts), everything read back through the REST API.
  */
 describe('mlflow tracker against a real MLflow server', function () {
-  let server: MlflowTestServer;
-  let api: MlflowRestClient;
-  let root: string;
+  const live = useMlflowServer('mlflow-tracker');
 
-  before(async function () {
-    this.timeout(120_000);
-    server = await MlflowTestServer.start();
-    api = new MlflowRestClient({ uri: server.uri, retry: { maxRetries: 10, initialDelayMs: 100, maxDelayMs: 1000 } });
-    root = tempDir('mlflow-tracker');
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await server?.close();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
-
-  const runDirFor = (name: string): string => path.join(root, name);
+  const runDirFor = (name: string): string => path.join(live.root, name);
   const runOf = async (runDir: string): Promise<ApiRun> => {
     const state = readRunState(runDir);
     assert.ok(state?.runId, `no run id recorded in ${runDir}`);
-    return api.getRun(state.runId);
+    return live.api.getRun(state.runId);
   };
-  const asRecord = (kvs: { key: string; value: string }[] | undefined): Record<string, string> => Object.fromEntries((kvs ?? []).map((kv) => [kv.key, kv.value]));
 
   it('records a short run: params, full metric histories, tags, artifacts and status', async () => {
     const mem = new MemoryLog();
     const runDir = runDirFor('full');
     fs.mkdirSync(runDir, { recursive: true });
-    const tracker = buildMlflowTracker({ uri: server.uri, experiment: 'slip-tests', flushIntervalMs: 50, ...FAST_RETRY }, mem.logger);
+    const tracker = buildMlflowTracker({ uri: live.server.uri, experiment: 'slip-tests', flushIntervalMs: 50, ...FAST_RETRY }, mem.logger);
     await tracker.start({ runDir, name: 'slip-tiny', experiment: 'ignored-when-option-set', resumed: false });
     const params = flattenParams(SAMPLE_SPEC);
     await tracker.logParams(params);
@@ -85,7 +68,7 @@ describe('mlflow tracker against a real MLflow server', function () {
     assert.equal(run.info.status, 'FINISHED');
     assert.ok(Number(run.info.end_time) >= Number(run.info.start_time));
     assert.equal(run.info.run_name, 'slip-tiny');
-    const exp = await api.getExperimentByName('slip-tests');
+    const exp = await live.api.getExperimentByName('slip-tests');
     assert.equal(run.info.experiment_id, exp?.experiment_id);
 
     assert.deepEqual(asRecord(run.data.params), params);
@@ -97,7 +80,7 @@ describe('mlflow tracker against a real MLflow server', function () {
 
     assert.ok(logged['eval_5 _val_'], 'an invalid key is logged under its sanitised name');
     for (const [key, points] of Object.entries(logged)) {
-      const history = (await api.getMetricHistory(run.info.run_id, key)).sort((a, b) => a.step - b.step);
+      const history = (await live.api.getMetricHistory(run.info.run_id, key)).sort((a, b) => a.step - b.step);
       assert.deepEqual(
         history.map((p) => ({ step: p.step, value: p.value, timestamp: p.timestamp })),
         points,
@@ -107,17 +90,17 @@ describe('mlflow tracker against a real MLflow server', function () {
     assert.ok(!mem.lines.some((l) => /ERROR/.test(l)), mem.text);
     assert.ok(mem.matching(/not a valid MLflow key; logged as "eval_5 _val_"/).length === 1, 'the renamed key is reported once');
 
-    const files = await api.listArtifactFiles(run.info.artifact_uri);
+    const files = await live.api.listArtifactFiles(run.info.artifact_uri);
     assert.deepEqual([...files.keys()].sort(), ['checkpoints/best/optim/state.bin', 'checkpoints/best/step.json', 'checkpoints/last/model.safetensors', 'loss.png', 'spec.resolved.json']);
     assert.equal(files.get('checkpoints/best/optim/state.bin'), 100);
     for (const [rel, local] of [['spec.resolved.json', specFile], ['loss.png', png], ['checkpoints/last/model.safetensors', ckpt]]) {
-      assert.deepEqual(await api.downloadArtifact(run.info.artifact_uri, rel), fs.readFileSync(local), rel);
+      assert.deepEqual(await live.api.downloadArtifact(run.info.artifact_uri, rel), fs.readFileSync(local), rel);
     }
   });
 
   it('splits 5000 metrics of one flush into log-batch requests within the limits', async () => {
     const runDir = runDirFor('many');
-    const client = new MlflowRestClient({ uri: server.uri, retry: { maxRetries: 2, initialDelayMs: 20, maxDelayMs: 100 } });
+    const client = new MlflowRestClient({ uri: live.server.uri, retry: { maxRetries: 2, initialDelayMs: 20, maxDelayMs: 100 } });
     const bodies: { metrics: number; params: number; tags: number; bytes: number }[] = [];
     client.http.interceptors.request.use((config) => {
       if (config.url?.endsWith('/runs/log-batch')) {
@@ -149,7 +132,7 @@ describe('mlflow tracker against a real MLflow server', function () {
     }
     const run = await runOf(runDir);
     for (const key of ['a', 'b', 'c', 'd', 'e']) {
-      const history = await api.getMetricHistory(run.info.run_id, key);
+      const history = await live.api.getMetricHistory(run.info.run_id, key);
       assert.equal(history.length, 1000, key);
       assert.deepEqual(history.map((p) => p.step).sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
     }
@@ -159,7 +142,7 @@ describe('mlflow tracker against a real MLflow server', function () {
     this.timeout(120_000);
     const mem = new MemoryLog();
     const runDir = runDirFor('outage');
-    const tracker = buildMlflowTracker({ uri: server.uri, experiment: 'slip-tests', flushIntervalMs: 100, ...FAST_RETRY }, mem.logger);
+    const tracker = buildMlflowTracker({ uri: live.server.uri, experiment: 'slip-tests', flushIntervalMs: 100, ...FAST_RETRY }, mem.logger);
     await tracker.start({ runDir, name: 'outage', experiment: 'slip-tests', resumed: false });
     await tracker.logParams({ 'train.steps': '150' });
     const t0 = 1_770_000_000_000;
@@ -176,23 +159,23 @@ describe('mlflow tracker against a real MLflow server', function () {
     await tracker.flush();
     const runId = readRunState(runDir)?.runId;
     assert.ok(runId);
-    assert.equal((await api.getMetricHistory(runId, 'loss')).length, 50);
+    assert.equal((await live.api.getMetricHistory(runId, 'loss')).length, 50);
 
-    await server.stopProcess();
+    await live.server.stopProcess();
     await train(100);
     await tracker.flush(); // finds the server down: the points stay in the outbox
     const outbox = path.join(runDir, 'tracking', 'outbox.jsonl');
     assert.ok(fs.readFileSync(outbox, 'utf8').includes('"step":99'), 'points logged during the outage are on disk');
     assert.ok(mem.matching(/WARN.*unreachable.*buffering to .*outbox\.jsonl/).length >= 1, mem.text);
 
-    await server.startProcess();
+    await live.server.startProcess();
     await train(150);
     await tracker.end('FINISHED');
 
-    const history = await api.getMetricHistory(runId, 'loss');
+    const history = await live.api.getMetricHistory(runId, 'loss');
     assert.deepEqual(history.map((p) => p.step), Array.from({ length: 150 }, (_, i) => i), 'each point once, in step order');
     assert.deepEqual(history.map((p) => p.value), Array.from({ length: 150 }, (_, i) => 1 / (i + 1)));
-    assert.equal((await api.getRun(runId)).info.status, 'FINISHED');
+    assert.equal((await live.api.getRun(runId)).info.status, 'FINISHED');
     assert.ok(mem.matching(/is back: delivered \d+ buffered operation/).length >= 1, mem.text);
     const state = readRunState(runDir);
     assert.equal(state?.ackedSeq, (state?.nextSeq ?? 0) - 1, 'the whole outbox is acknowledged');
@@ -201,27 +184,27 @@ describe('mlflow tracker against a real MLflow server', function () {
   it('reports a refused request (400) with MLflow error_code and message, and training goes on', async () => {
     const mem = new MemoryLog();
     const runDir = runDirFor('refused');
-    const tracker = buildMlflowTracker({ uri: server.uri, experiment: 'slip-tests', flushIntervalMs: 50, ...FAST_RETRY }, mem.logger);
+    const tracker = buildMlflowTracker({ uri: live.server.uri, experiment: 'slip-tests', flushIntervalMs: 50, ...FAST_RETRY }, mem.logger);
     await tracker.start({ runDir, name: 'refused', experiment: 'slip-tests', resumed: false });
     tracker.logMetrics({ loss: 1 }, 0, 1000);
     await tracker.flush();
     const runId = readRunState(runDir)!.runId!;
 
-    await api.deleteRun(runId); // someone deletes the run in the UI while it trains
+    await live.api.deleteRun(runId); // someone deletes the run in the UI while it trains
     assert.doesNotThrow(() => tracker.logMetrics({ loss: 0.5 }, 1, 2000));
     await tracker.flush();
     const errors = mem.matching(/ERROR/);
     assert.equal(errors.length, 1, mem.text);
     assert.match(errors[0], /MLflow refused a log-batch of 1 metric\(s\).*400 INVALID_PARAMETER_VALUE: The run [0-9a-f]+ must be in the 'active' state/);
 
-    await api.restoreRun(runId);
+    await live.api.restoreRun(runId);
     tracker.logMetrics({ loss: 0.25 }, 2, 3000);
     await tracker.end('FAILED', 'TrainingError: loss is NaN at step 3');
 
-    const run = await api.getRun(runId);
+    const run = await live.api.getRun(runId);
     assert.equal(run.info.status, 'FAILED');
     assert.equal(asRecord(run.data.tags)[ERROR_TAG], 'TrainingError: loss is NaN at step 3');
-    assert.deepEqual((await api.getMetricHistory(runId, 'loss')).map((p) => p.step), [0, 2]);
+    assert.deepEqual((await live.api.getMetricHistory(runId, 'loss')).map((p) => p.step), [0, 2]);
     const rejected = fs.readFileSync(path.join(runDir, 'tracking', 'rejected.jsonl'), 'utf8').trim().split('\n');
     assert.equal(rejected.length, 1);
     assert.match(rejected[0], /INVALID_PARAMETER_VALUE/);
@@ -230,32 +213,32 @@ describe('mlflow tracker against a real MLflow server', function () {
   it('continues the same MLflow run when a run is resumed, without re-logging params', async () => {
     const mem = new MemoryLog();
     const runDir = runDirFor('resume');
-    const opts = { uri: server.uri, experiment: 'slip-resume', flushIntervalMs: 50, ...FAST_RETRY };
+    const opts = { uri: live.server.uri, experiment: 'slip-resume', flushIntervalMs: 50, ...FAST_RETRY };
     const first: Tracker = buildMlflowTracker(opts, mem.logger);
     await first.start({ runDir, name: 'resumable', experiment: 'x', resumed: false });
     await first.logParams({ 'train.steps': '20', lr: '0.003' });
     for (let step = 0; step < 10; step++) first.logMetrics({ loss: 10 - step }, step, 5000 + step);
     await first.end('KILLED');
     const runId = readRunState(runDir)!.runId!;
-    assert.equal((await api.getRun(runId)).info.status, 'KILLED');
+    assert.equal((await live.api.getRun(runId)).info.status, 'KILLED');
 
     const second: Tracker = buildMlflowTracker(opts, mem.logger);
     await second.start({ runDir, name: 'resumable', experiment: 'x', resumed: true });
     await second.flush(); // start() never waits for the network
-    assert.equal((await api.getRun(runId)).info.status, 'RUNNING');
+    assert.equal((await live.api.getRun(runId)).info.status, 'RUNNING');
     // Same params again, one of them changed: re-logging it would be a 400 on the server.
     await second.logParams({ 'train.steps': '20', lr: '0.001', 'resume.from': 'step 10' });
     for (let step = 10; step < 20; step++) second.logMetrics({ loss: 10 - step }, step, 5000 + step);
     await second.end('FINISHED');
 
     assert.equal(readRunState(runDir)!.runId, runId);
-    const exp = await api.getExperimentByName('slip-resume');
-    const runs = await api.searchRuns({ experiment_ids: [exp!.experiment_id] });
+    const exp = await live.api.getExperimentByName('slip-resume');
+    const runs = await live.api.searchRuns({ experiment_ids: [exp!.experiment_id] });
     assert.equal(runs.length, 1, 'no second run');
-    const run = await api.getRun(runId);
+    const run = await live.api.getRun(runId);
     assert.equal(run.info.status, 'FINISHED');
     assert.deepEqual(asRecord(run.data.params), { 'train.steps': '20', lr: '0.003', 'resume.from': 'step 10' });
-    assert.deepEqual((await api.getMetricHistory(runId, 'loss')).map((p) => p.step), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual((await live.api.getMetricHistory(runId, 'loss')).map((p) => p.step), Array.from({ length: 20 }, (_, i) => i));
     assert.ok(!mem.lines.some((l) => /ERROR/.test(l)), mem.text);
     assert.equal(mem.matching(/param lr was logged as "0.003"; MLflow params cannot change/).length, 1);
   });
@@ -267,7 +250,7 @@ describe('mlflow tracker against a real MLflow server', function () {
     try {
       const mem = new MemoryLog('debug');
       const runDir = runDirFor('secrets');
-      const tracker = buildMlflowTracker({ uri: server.uri, experiment: 'slip-tests', flushIntervalMs: 50, ...FAST_RETRY }, mem.logger);
+      const tracker = buildMlflowTracker({ uri: live.server.uri, experiment: 'slip-tests', flushIntervalMs: 50, ...FAST_RETRY }, mem.logger);
       await tracker.start({ runDir, name: 'secrets', experiment: 'slip-tests', resumed: false });
       await tracker.logParams({
         ...flattenParams(SAMPLE_SPEC),

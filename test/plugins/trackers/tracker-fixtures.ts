@@ -5,7 +5,12 @@ import { container } from 'tsyringe';
 import type { Tracker } from '../../../core/contracts/tracker';
 import { Logger, type LogLevel } from '../../../core/logger';
 import type { PluginContext } from '../../../core/plugins/define';
+import { makeCliContext } from '../../../core/cli/context';
+import { main } from '../../../core/cli/main';
+import { builtinCommands } from '../../../plugins/index';
 import mlflowPlugin, { type MlflowTrackerPluginOptions } from '../../../plugins/trackers/mlflow';
+import { MlflowRestClient } from '../../../plugins/trackers/mlflow/rest-client';
+import { MlflowTestServer } from '../../helpers/mlflow-server';
 
 /** A logger that keeps its lines, to check what a tracker printed. */
 export class MemoryLog {
@@ -75,3 +80,44 @@ export const ENGINE_TAGS = {
 };
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** MLflow's key-value lists (params, tags) as a record. */
+export const asRecord = (kvs: { key: string; value: string }[] | undefined): Record<string, string> =>
+  Object.fromEntries((kvs ?? []).map((kv) => [kv.key, kv.value]));
+
+/** Runs the slipkit CLI in-process with the built-in commands; returns its exit code and what it printed. */
+export async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const ctx = makeCliContext([], { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) }, builtinCommands);
+  const code = await main(['node', 'slipkit', ...args], [], ctx);
+  return { code, out, err };
+}
+
+/** A real MLflow server, a patient REST client on it and a scratch folder: set once the before hook has run. */
+export interface LiveMlflow {
+  server: MlflowTestServer;
+  api: MlflowRestClient;
+  root: string;
+}
+
+/**
+ * Starts a real MLflow tracking server before the enclosing describe block's tests (with a
+ * REST client that retries while it settles, and a scratch folder `slipkit-<prefix>-*`), and
+ * stops it and removes the folder after them. Call it at the top of a describe body.
+ */
+export function useMlflowServer(prefix: string): LiveMlflow {
+  const live = {} as LiveMlflow;
+  before(async function () {
+    this.timeout(120_000);
+    live.server = await MlflowTestServer.start();
+    live.api = new MlflowRestClient({ uri: live.server.uri, retry: { maxRetries: 10, initialDelayMs: 100, maxDelayMs: 1000 } });
+    live.root = tempDir(prefix);
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await live.server?.close();
+    if (live.root) fs.rmSync(live.root, { recursive: true, force: true });
+  });
+  return live;
+}

@@ -2,14 +2,11 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { builtinCommands } from '../../../../plugins/index';
-import { makeCliContext } from '../../../../core/cli/context';
-import { main } from '../../../../core/cli/main';
 import { readFlatYaml, writeFlatYaml } from '../../../../plugins/trackers/mlflow/flat-yaml';
 import { readRunState } from '../../../../plugins/trackers/mlflow/run-state';
 import { MLFLOW_PYTHON, requireMlflowInstall } from '../../../helpers/mlflow-server';
 import { repoRoot } from '../../../helpers/paths';
-import { buildMlflowTracker, ENGINE_TAGS, MemoryLog, tempDir } from '../tracker-fixtures';
+import { buildMlflowTracker, ENGINE_TAGS, MemoryLog, runCli, tempDir } from '../tracker-fixtures';
 
 interface MlflowView {
   experiment: string;
@@ -32,13 +29,6 @@ function readWithMlflow(store: string): MlflowView[] {
   return JSON.parse(out) as MlflowView[];
 }
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx = makeCliContext([], { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) }, builtinCommands);
-  const code = await main(['node', 'slipkit', ...args], [], ctx);
-  return { code, out, err };
-}
 
 describe('mlflow tracker: the embedded local store', function () {
   this.timeout(60_000);
@@ -101,7 +91,7 @@ describe('mlflow tracker: the embedded local store', function () {
     t.logMetrics({ loss: 2 }, 1, Date.now());
     await t.end('FAILED', 'TrainingError: loss is NaN');
 
-    const table = await cli(['runs', '--dir', store]);
+    const table = await runCli(['runs', '--dir', store]);
     assert.equal(table.code, 0, table.err);
     const lines = table.out.trim().split('\n');
     assert.match(lines[0], /^RUN\s+EXPERIMENT\s+NAME\s+STATUS\s+STARTED\s+TOOK\s+METRICS$/);
@@ -111,13 +101,13 @@ describe('mlflow tracker: the embedded local store', function () {
     assert.match(tiny ?? '', /local-exp\s+tiny\s+FINISHED .* loss=0\.125 zero-shot\/top1=0\.25/);
     assert.match(second ?? '', /other-exp\s+second\s+FAILED .* loss=2 knn\/top1=0\.5 img_per_s=10/);
 
-    const json = await cli(['runs', '--dir', store, '--experiment', 'other-exp', '--json']);
+    const json = await runCli(['runs', '--dir', store, '--experiment', 'other-exp', '--json']);
     const rows = JSON.parse(json.out) as { name: string; status: string; metrics: Record<string, number> }[];
     assert.deepEqual(rows.map((r) => [r.name, r.status, r.metrics]), [['second', 'FAILED', { img_per_s: 10, 'knn/top1': 0.5, loss: 2 }]]);
     const tags = readWithMlflow(store).find((r) => r.name === 'second')?.tags;
     assert.equal(tags?.['slipkit.error'], 'TrainingError: loss is NaN');
 
-    const empty = await cli(['runs', '--dir', path.join(root, 'nowhere')]);
+    const empty = await runCli(['runs', '--dir', path.join(root, 'nowhere')]);
     assert.equal(empty.code, 0);
     assert.match(empty.out, /^no runs in /);
   });
