@@ -1,9 +1,10 @@
 /**
- * Batched image operations on float32 NHWC tensors in [0, 1], with per-sample parameters
- * as [n, 1, 1, 1] tensors. The colour maths follows torchvision's tensor functional
- * implementation (rgb_to_grayscale, _blend, _rgb2hsv, _hsv2rgb, gaussian kernels), so
- * augmentations behave as the SLIP and MoCo v3 recipes expect. Only ops that every tfjs
- * backend supports (cpu, wasm, webgl, webgpu) are used; callers wrap them in tf.tidy.
+ * Batched image operations on float32 NHWC tensors in [0, 1], with one parameter per image.
+ * The colour maths follows torchvision's tensor functional implementation (rgb_to_grayscale,
+ * _blend, _rgb2hsv, _hsv2rgb, gaussian kernels), so augmentations behave as the SLIP and
+ * MoCo v3 recipes expect. Only ops that every tfjs backend supports (cpu, wasm, webgl,
+ * webgpu) are used, shaped for speed on each (see perImage, perPixel, selectTransformed);
+ * callers wrap them in tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs';
 
