@@ -68,7 +68,8 @@ interface JitterPlan {
  * torchvision ColorJitter (wrapped in RandomApply with probability p): brightness,
  * contrast, saturation and hue factors drawn per image, applied in a random order per
  * image. The batch is processed slot by slot: at each slot every image goes through the
- * one adjustment its order puts there.
+ * one adjustment its order puts there. Expects pixels in [0, 1] (place it before
+ * normalize): images it leaves alone pass through exactly only when they are in range.
  */
 export class ColorJitter implements Augmentation {
   private readonly options: ColorJitterOptions;
