@@ -83,6 +83,25 @@ describe('webdataset', () => {
     assert.ok(firstShards.size > 1, 'the shard order is shuffled too');
   });
 
+  it('resumes mid-epoch from a saved loader position with the same batches (streamed, shuffled shards and buffer)', async () => {
+    const { DataLoader } = await import('../../../core/data/loader');
+    const run = async (start?: { epoch: number; offset: number }): Promise<Array<{ keys: string[]; position: unknown }>> => {
+      const loader = new DataLoader(open({ shuffleBuffer: 4 }), {
+        batchSize: 5, loadSize: 4, workers: 1, prefetchBatches: 1, seed: 7, shuffle: true, repeat: true, maxFailureFraction: 0, log: quiet, start,
+      });
+      const out = [];
+      for (let i = 0; i < (start ? 3 : 5); i++) {
+        const b = (await loader.next())!;
+        b.images.dispose();
+        out.push({ keys: b.keys, position: b.position });
+      }
+      await loader.close();
+      return out;
+    };
+    const full = await run();
+    assert.deepEqual(await run(full[1].position as { epoch: number; offset: number }), full.slice(2));
+  });
+
   it('decodes its JPEG and PNG members through the loader, with captions and labels', async () => {
     const [batch] = await loadAll(open({}), { loadSize: 4 });
     assert.equal(batch.keys.length, 12);
