@@ -53,6 +53,7 @@ function resolveWith(fragment: string, objectives: unknown[]): Views {
     out.dispose();
   }
   tensor.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
   return views;
 }
 
