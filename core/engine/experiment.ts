@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { selectBackend, type BackendSelection } from '../backend';
-import type { Augmentation } from '../contracts/augmentation';
 import type { Dataset } from '../contracts/dataset';
 import type { ImageEncoder, Tokenizer } from '../contracts/encoders';
 import type { Evaluator } from '../contracts/evaluator';
 import type { NamedVariable } from '../contracts/trainable';
 import type { Tracker } from '../contracts/tracker';
+import { buildViews, evalPipeline, type ViewPipeline } from '../data/views';
 import { IMAGE_ENCODER, TOKENIZER } from '../di-tokens';
 import { SpecError } from '../errors';
 import type { Logger } from '../logger';
@@ -35,9 +35,9 @@ export interface Experiment {
   model: DualEncoderModel;
   slots: ObjectiveSlot[];
   /** Augmentation pipeline per view name. */
-  views: Map<string, Augmentation[]>;
+  views: Record<string, ViewPipeline>;
   /** What evaluation applies to images: `views.eval` if given, else the deterministic part of the first objective's first view. */
-  evalView: Augmentation[];
+  evalView: ViewPipeline;
   dataset: Dataset;
   evaluators: NamedEvaluator[];
   tracker?: Tracker;
@@ -119,12 +119,9 @@ export async function buildExperiment(loaded: LoadedExperiment, registry: Plugin
     return slot;
   });
 
-  const views = new Map<string, Augmentation[]>();
-  for (const [name, blocks] of Object.entries(spec.views)) {
-    views.set(name, blocks.map((b, j) => builder.build('augmentation', b, `views.${name}[${j}]`)));
-  }
+  const views = buildViews(spec.views, builder);
   const firstView = slots.find((s) => s.objective.views.length)?.objective.views[0];
-  const evalView = views.get('eval') ?? (firstView ? views.get(firstView)!.filter((a) => a.appliesAtEval) : []);
+  const evalView = views.eval ?? (firstView ? evalPipeline(views[firstView]) : []);
 
   const dataset = builder.build('dataset', spec.data.train, 'data.train');
   const evalLabels = labels(spec.eval.map((e) => (typeof e.name === 'string' ? e.name : e.type)));

@@ -15,7 +15,7 @@ export function prepareStepBatch(exp: Experiment, batch: Batch, rng: Rng): StepB
   for (const slot of exp.slots) {
     slot.objective.views.forEach((name, i) => {
       const key = slot.instances[i];
-      if (!views.has(key)) views.set(key, applyView(batch.images, exp.views.get(name)!, rng, exp.spec.data.imageSize));
+      if (!views.has(key)) views.set(key, applyView(batch.images, exp.views[name], rng, exp.spec.data.imageSize));
     });
   }
   let text: StepBatch['text'];

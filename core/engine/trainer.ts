@@ -5,7 +5,7 @@ import { CheckpointStore, type LoadedCheckpoint, type TrainingState } from '../c
 import { exportTensors, exportWeights, importWeights, toTensors } from '../checkpoint/weights';
 import type { MomentumPair } from '../contracts/objective';
 import type { RunStatus } from '../contracts/tracker';
-import { DataLoader } from '../data/loader';
+import { DataLoader, loadSizeFor } from '../data/loader';
 import { TrainingError } from '../errors';
 import type { Logger } from '../logger';
 import { Rng } from '../random';
@@ -185,7 +185,7 @@ export class Trainer {
     const total = spec.train.steps;
     const loader = new DataLoader(this.exp.dataset, {
       batchSize: spec.train.batchSize / spec.train.accumulate,
-      loadSize: spec.data.loadSize ?? Math.round((spec.data.imageSize * 8) / 7),
+      loadSize: loadSizeFor(spec.data),
       workers: spec.data.workers,
       prefetchBatches: spec.data.prefetchBatches,
       seed: spec.seed,
