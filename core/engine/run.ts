@@ -8,7 +8,8 @@ import { log as rootLog, type Logger } from '../logger';
 import type { PluginRegistry } from '../plugins/registry';
 import { flattenSpec } from '../spec/flatten';
 import type { LoadedExperiment } from '../spec/resolve';
-import { resolveExperiment } from '../spec/resolve';
+import { resolveSpecObject } from '../spec/resolve';
+import { readJsonFile } from '../spec/load';
 import { buildExperiment } from './experiment';
 import { renderLossCurve } from './loss-plot';
 import { runTags } from './run-tags';
@@ -122,13 +123,7 @@ export async function resumeRun(runDir: string, registry: PluginRegistry, option
   if (!fs.existsSync(recordFile)) throw new TrainingError(`${dir} is not a slipkit run directory (no ${RUN_FILES.run})`);
   const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as RunRecord;
   // Re-validate the saved spec as if it sat where the original did, so relative paths still resolve.
-  const specCopy = path.join(record.baseDir, `.slipkit-resume-${process.pid}.json`);
-  fs.copyFileSync(path.join(dir, RUN_FILES.spec), specCopy);
-  let loaded: LoadedExperiment;
-  try {
-    loaded = resolveExperiment(specCopy, registry);
-  } finally {
-    fs.rmSync(specCopy, { force: true });
-  }
-  return train({ ...loaded, file: record.specFile }, registry, dir, options, true);
+  const saved = readJsonFile(path.join(dir, RUN_FILES.spec));
+  const loaded = resolveSpecObject(saved, record.baseDir, registry, path.join(dir, RUN_FILES.spec), record.specFile);
+  return train(loaded, registry, dir, options, true);
 }

@@ -3,7 +3,7 @@ import { loadExternalPlugins } from '../plugins/load-external';
 import type { PluginRegistry } from '../plugins/registry';
 import { loadSpec } from './load';
 import { applyOverrides } from './overrides';
-import type { ResolvedSpec } from './types';
+import type { RawSpec, ResolvedSpec } from './types';
 import { SpecValidator } from './validate';
 
 export interface LoadedExperiment {
@@ -25,11 +25,18 @@ export function resolveExperiment(
   overrides: readonly string[] = [],
 ): LoadedExperiment {
   const abs = path.resolve(file);
-  const baseDir = path.dirname(abs);
   const raw = applyOverrides(loadSpec(abs), overrides);
+  return resolveSpecObject(raw, path.dirname(abs), registry, path.relative(process.cwd(), abs) || abs, abs);
+}
+
+/**
+ * Validates a spec that is already in memory (e.g. the resolved spec a run saved), as if it
+ * sat in `baseDir`: its external plugins are registered and relative paths resolve there.
+ */
+export function resolveSpecObject(raw: RawSpec, baseDir: string, registry: PluginRegistry, source: string, file = source): LoadedExperiment {
   if (Array.isArray(raw.plugins) && raw.plugins.every((p) => typeof p === 'string')) {
     loadExternalPlugins(registry, raw.plugins as string[], baseDir);
   }
-  const spec = new SpecValidator(registry).validate(raw, path.relative(process.cwd(), abs) || abs);
-  return { spec, file: abs, baseDir };
+  const spec = new SpecValidator(registry).validate(raw, source);
+  return { spec, file, baseDir };
 }
