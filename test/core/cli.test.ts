@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { main } from '../../core/cli/main';
 import { makeCliContext } from '../../core/cli/context';
 import { builtinCommands, builtinPlugins } from '../../plugins/index';
-import { captureStream, specPath } from '../helpers/runs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { captureStream, specPath, tempDir } from '../helpers/runs';
 import { fixturePath } from '../helpers/paths';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -72,4 +74,18 @@ describe('CLI', () => {
     const names = schema.definitions.objective.oneOf.map((s: { properties: { type: { const: string } } }) => s.properties.type.const);
     assert.deepEqual(names, ['barlow-twins', 'byol', 'clip', 'mocov3', 'simclr', 'simsiam', 'vicreg']);
   });
+
+  it('run: exit 1 when training fails (NaN loss), 2 when the data is missing, naming the file', async () => {
+    const dir = tempDir('cli-run');
+    try {
+      const nan = await cli('run', specPath('external-plugins.json'), '--set', 'objectives[0].nanAtStep=1', '--set', 'tracking={"type":"console"}', '--run-dir', path.join(dir, 'nan'));
+      assert.equal(nan.code, 1);
+      const missing = await cli('run', specPath('external-plugins.json'), '--set', 'data.train={"type":"image-text-manifest","path":"no-such-manifest.tsv"}', '--run-dir', path.join(dir, 'missing'));
+      assert.equal(missing.code, 2);
+      assert.match(missing.err, /no-such-manifest\.tsv/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitCodeOf } from '../../errors';
 import { resumeRun } from '../../engine/run';
 import type { CliContext } from '../context';
 
@@ -9,6 +10,6 @@ export function registerResume(program: Command, ctx: CliContext): void {
     .argument('<run-dir>', 'the run directory (holds run.json and checkpoints/)')
     .action(async (runDir: string) => {
       const result = await resumeRun(runDir, ctx.registry(), { stdout: ctx.stdout });
-      if (result.status !== 'FINISHED') ctx.exitCode = result.status === 'KILLED' ? 130 : 1;
+      if (result.status !== 'FINISHED') ctx.exitCode = result.status === 'KILLED' ? 130 : exitCodeOf(result.error);
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitCodeOf } from '../../errors';
 import { runExperiment } from '../../engine/run';
 import { resolveExperiment } from '../../spec/resolve';
 import type { CliContext } from '../context';
@@ -15,6 +16,6 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const registry = ctx.registry();
       const loaded = resolveExperiment(file, registry, opts.set);
       const result = await runExperiment(loaded, registry, { runDir: opts.runDir, stdout: ctx.stdout });
-      if (result.status !== 'FINISHED') ctx.exitCode = result.status === 'KILLED' ? 130 : 1;
+      if (result.status !== 'FINISHED') ctx.exitCode = result.status === 'KILLED' ? 130 : exitCodeOf(result.error);
     });
 }
