@@ -51,6 +51,8 @@ export class Trainer {
   private readonly store: CheckpointStore;
   private readonly augmentRng: Rng;
   private readonly momentumPairs: MomentumPair[][];
+  /** The encoders' parameters, split once for GradCache's chunked backward pass. */
+  private readonly encoderParams;
   private state: TrainingState;
   private stopSignal?: NodeJS.Signals;
 
@@ -65,6 +67,7 @@ export class Trainer {
     this.store = new CheckpointStore(opts.runDir);
     this.augmentRng = Rng.derive(exp.spec.seed, 'augment');
     this.momentumPairs = exp.slots.map((s) => momentumPairsOf(s, exp.model.image));
+    this.encoderParams = exp.model.encoderVariables();
     this.state = { step: 0, rng: {}, data: { epoch: 0, offset: 0 }, lossCurve: [] };
     if (opts.resume) this.restore(opts.resume);
   }
@@ -102,7 +105,6 @@ export class Trainer {
   private async step(loader: DataLoader, lr: number): Promise<StepOutcome & { images: number }> {
     const { spec } = this.exp;
     const micro = spec.train.accumulate;
-    const encoders = this.exp.model.encoderVariables();
     let acc: StepOutcome | undefined;
     let images = 0;
     for (let k = 0; k < micro; k++) {
@@ -113,7 +115,7 @@ export class Trainer {
       let out: StepOutcome;
       try {
         const ctx = { model: this.exp.model, slots: this.exp.slots, params: this.params, step: this.state.step, totalSteps: spec.train.steps };
-        out = spec.train.gradCache ? gradCacheStep(ctx, stepBatch, spec.train.gradCache.chunkSize, encoders) : plainStep(ctx, stepBatch);
+        out = spec.train.gradCache ? gradCacheStep(ctx, stepBatch, spec.train.gradCache.chunkSize, this.encoderParams) : plainStep(ctx, stepBatch);
       } finally {
         disposeStepBatch(stepBatch);
       }

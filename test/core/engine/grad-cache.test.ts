@@ -20,7 +20,6 @@ describe('GradCache (memory-bounded large batches)', function () {
     await loader.close();
     const stepBatch = prepareStepBatch(exp, batch, new Rng(5));
     batch.images.dispose();
-    // One forward pass first so lazily built heads exist before gradients are compared.
     const ctx = { model: exp.model, slots: exp.slots, params, step: 0, totalSteps: 10 };
     const plain = plainStep(ctx, stepBatch);
     const cached = gradCacheStep(ctx, stepBatch, 3, exp.model.encoderVariables()); // chunks of 3, 3, 2
