@@ -4,65 +4,41 @@
  * prints ms/step, img/s and peak RSS, next to a PyTorch implementation of the same model run
  * in the same invocation (bench/slip_step_torch.py, with .venv's torch), and the ratio.
  *
- *   node dist/bench/slip-step.js [--model small|vits16] [--batch 64] [--steps 3] [--backends tensorflow,wasm,cpu]
+ * With --rounds N, PyTorch and each backend run N times, interleaved (torch, slipkit, torch,
+ * slipkit, …) so that a neighbour's load hits both alike; the table shows medians and the
+ * spread of the per-round time ratios. A machine line gives the CPU and each framework's
+ * square-matmul rate, since the ratio depends on how fast each one's BLAS is on that CPU.
+ *
+ *   node dist/bench/slip-step.js [--model small|vits16] [--batch 64] [--steps 3] [--rounds 1] [--backends tensorflow,wasm,cpu]
  */
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { probeBackends } from '../core/backend';
-import type { Batch } from '../core/data/loader';
-import { buildExperiment, trainableParams } from '../core/engine/experiment';
-import { AdamW } from '../core/engine/optim/adamw';
-import { disposeStepBatch, prepareStepBatch } from '../core/engine/prepare-batch';
-import { plainStep } from '../core/engine/step';
-import { Logger } from '../core/logger';
-import { PluginRegistry } from '../core/plugins/registry';
-import { Rng } from '../core/random';
-import { resolveExperiment } from '../core/spec/resolve';
-import { builtinPlugins } from '../plugins/index';
+import { measureMatmulRate, probeBackends } from '../core/backend';
+import { benchArg as arg, benchStep } from './slip-step-harness';
 
 interface Figures {
   msPerStep: number;
   imgPerSec: number;
   peakGiB: number;
+  /** 1024² float32 matmul rate of the same process, after the timed steps. */
+  matmulGflops?: number;
 }
 
 const root = path.resolve(__dirname, '..', '..');
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 
 /** Runs in a child: times `steps` SLIP steps (after one warm-up) on one backend. */
 async function child(backend: string, model: string, batch: number, steps: number): Promise<Figures> {
-  const registry = new PluginRegistry();
-  registry.registerAll(builtinPlugins, 'builtin');
-  const spec = path.join(root, 'bench', 'specs', `slip-${model}.json`);
-  const loaded = resolveExperiment(spec, registry, [`backend=${backend}`, `train.batchSize=${batch}`]);
-  const log = new Logger('warn');
-  const exp = await buildExperiment(loaded, registry, log, { withTracker: false });
-  const params = trainableParams(exp);
-  const opt = new AdamW(params, { betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.1 });
-  const size = exp.spec.data.imageSize;
-  const rng = new Rng(0);
-  const captions = Array.from({ length: batch }, (_, i) => `a photo of a small red circle number ${i} on the left of a blue square`);
-  const one = (): void => {
-    const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const fake: Batch = { images, captions, labels: new Int32Array(batch).fill(-1), keys: captions, position: { epoch: 0, offset: 0 } };
-    const sb = prepareStepBatch(exp, fake, rng);
-    images.dispose();
-    const out = plainStep({ model: exp.model, slots: exp.slots, params, step: 0, totalSteps: 100 }, sb);
-    disposeStepBatch(sb);
-    opt.apply(out.grads, 1e-4);
-    tf.dispose([...out.grads.values()]);
-  };
+  const one = await benchStep(model, batch, backend);
   one();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) one();
   const ms = (performance.now() - t0) / steps;
-  return { msPerStep: ms, imgPerSec: (batch * 1000) / ms, peakGiB: process.resourceUsage().maxRSS / 2 ** 20 };
+  const peakGiB = process.resourceUsage().maxRSS / 2 ** 20;
+  const matmul = await measureMatmulRate(1024, 500);
+  return { msPerStep: ms, imgPerSec: (batch * 1000) / ms, peakGiB, matmulGflops: matmul.gflops };
 }
 
 function runChild(backend: string, model: string, batch: number, steps: number): Figures | string {
@@ -97,22 +73,60 @@ async function main(): Promise<void> {
   }
   const available = (await probeBackends()).filter((p) => p.available).map((p) => p.name as string);
   const wanted = arg('backends', available.filter((b) => b !== 'cpu' || model !== 'vits16').join(',')).split(',');
-  process.stdout.write(`SLIP step (CLIP + SimCLR, 3 image passes), model ${model}, batch ${batch}, ${steps} timed steps after 1 warm-up\n`);
-  const torch = runTorch(model, batch, steps);
-  const rows: Array<[string, Figures | string]> = [['pytorch (cpu)', torch]];
-  for (const b of wanted) rows.push([`slipkit ${b}`, runChild(b, model, batch, steps)]);
-  process.stdout.write(`${'implementation'.padEnd(22)}${'ms/step'.padStart(10)}${'img/s'.padStart(9)}${'peak GiB'.padStart(10)}${'time ×torch'.padStart(13)}${'mem ×torch'.padStart(12)}\n`);
-  for (const [name, f] of rows) {
-    if (typeof f === 'string') {
-      process.stdout.write(`${name.padEnd(22)}  failed: ${f}\n`);
-      continue;
-    }
-    const t = typeof torch === 'string' ? undefined : torch;
-    const ratio = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
-    process.stdout.write(
-      `${name.padEnd(22)}${f.msPerStep.toFixed(0).padStart(10)}${f.imgPerSec.toFixed(1).padStart(9)}${f.peakGiB.toFixed(2).padStart(10)}${ratio(t && f.msPerStep / t.msPerStep).padStart(13)}${ratio(t && f.peakGiB / t.peakGiB).padStart(12)}\n`,
-    );
+  const rounds = Math.max(1, Number(arg('rounds', '1')));
+  process.stdout.write(`SLIP step (CLIP + SimCLR, 3 image passes), model ${model}, batch ${batch}, ${steps} timed steps after 1 warm-up, ${rounds} round(s)\n`);
+  const names = ['pytorch (cpu)', ...wanted.map((b) => `slipkit ${b}`)];
+  const results = names.map(() => [] as Array<Figures | string>);
+  for (let r = 0; r < rounds; r++) {
+    results[0].push(runTorch(model, batch, steps));
+    wanted.forEach((b, i) => results[i + 1].push(runChild(b, model, batch, steps)));
   }
+  process.stdout.write(machineLine(names, results) + '\n');
+  printTable(names, results, batch);
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ok = (rows: Array<Figures | string>): Figures[] => rows.filter((f): f is Figures => typeof f !== 'string');
+
+/** CPU model, cores, and each implementation's median 1024² matmul rate. */
+function machineLine(names: string[], results: Array<Array<Figures | string>>): string {
+  const cpus = os.cpus();
+  const rates = names.flatMap((name, i) => {
+    const gflops = ok(results[i]).flatMap((f) => (f.matmulGflops === undefined ? [] : [f.matmulGflops]));
+    return gflops.length ? [`${name} ${median(gflops).toFixed(0)}`] : [];
+  });
+  return `machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores; matmul 1024² GFLOP/s: ${rates.join(', ') || '-'}`;
+}
+
+function printTable(names: string[], results: Array<Array<Figures | string>>, batch: number): void {
+  const out = process.stdout;
+  out.write(`${'implementation'.padEnd(22)}${'ms/step'.padStart(10)}${'img/s'.padStart(9)}${'peak GiB'.padStart(10)}${'time ×torch'.padStart(13)}${'mem ×torch'.padStart(12)}${'time × range'.padStart(15)}\n`);
+  const torch = ok(results[0]);
+  names.forEach((name, i) => {
+    const figures = ok(results[i]);
+    if (figures.length === 0) {
+      out.write(`${name.padEnd(22)}  failed: ${results[i].find((f) => typeof f === 'string')}\n`);
+      return;
+    }
+    const ms = median(figures.map((f) => f.msPerStep));
+    const peak = Math.max(...figures.map((f) => f.peakGiB));
+    const torchMs = torch.length ? median(torch.map((f) => f.msPerStep)) : undefined;
+    const torchPeak = torch.length ? Math.max(...torch.map((f) => f.peakGiB)) : undefined;
+    // Per-round ratios pair each run with the torch run of the same round.
+    const ratios = results[i].flatMap((f, r) => {
+      const t = results[0][r];
+      return typeof f === 'string' || typeof t === 'string' ? [] : [f.msPerStep / t.msPerStep];
+    });
+    const ratio = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
+    const range = ratios.length > 1 ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : '-';
+    out.write(
+      `${name.padEnd(22)}${ms.toFixed(0).padStart(10)}${((batch * 1000) / ms).toFixed(1).padStart(9)}${peak.toFixed(2).padStart(10)}` +
+        `${ratio(torchMs && ms / torchMs).padStart(13)}${ratio(torchPeak && peak / torchPeak).padStart(12)}${range.padStart(15)}\n`,
+    );
+  });
 }
 
 main().catch((err: Error) => {

@@ -1,6 +1,6 @@
 """PyTorch reference for bench/slip-step.ts: the same SLIP model (ViT image encoder, CLIP-style
 causal text transformer, CLIP loss + SimCLR NT-Xent through a Linear-BN-ReLU MLP head, AdamW),
-timed on the CPU. Prints one JSON line: {"msPerStep", "imgPerSec", "peakGiB", "threads"}.
+timed on the CPU. Prints one JSON line: {"msPerStep", "imgPerSec", "peakGiB", "matmulGflops", "threads"}.
 
 Usage: .venv/bin/python bench/slip_step_torch.py --model small --batch 64 --steps 3
 """
@@ -130,7 +130,18 @@ def main():
         step()
     ms = (time.perf_counter() - t0) * 1000 / args.steps
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
-    print(json.dumps({"msPerStep": ms, "imgPerSec": b * 1000 / ms, "peakGiB": peak, "threads": torch.get_num_threads(), "torch": torch.__version__}))
+    print(json.dumps({"msPerStep": ms, "imgPerSec": b * 1000 / ms, "peakGiB": peak, "matmulGflops": matmul_gflops(1024), "threads": torch.get_num_threads(), "torch": torch.__version__}))
+
+
+def matmul_gflops(n, budget_s=0.5):
+    """Square float32 matmul rate, to tell how fast this machine's BLAS is for PyTorch."""
+    a, b = torch.rand(n, n), torch.rand(n, n)
+    a @ b  # warm-up
+    reps, t0 = 0, time.perf_counter()
+    while reps < 2 or time.perf_counter() - t0 < budget_s:
+        a @ b
+        reps += 1
+    return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e9
 
 
 if __name__ == "__main__":

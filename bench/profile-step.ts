@@ -1,0 +1,67 @@
+/**
+ * Where a SLIP training step's time goes, by kernel: runs the benchmark's model (as
+ * bench/slip-step.ts) for one warm-up step, then one step under tf.profile, and prints the
+ * kernels that took the most time in total, with their call counts and share of the step.
+ *
+ *   node dist/bench/profile-step.js [--model small|vits16] [--batch 64] [--backend tensorflow] [--top 25] [--shapes]
+ *
+ * --shapes breaks each kernel down by its input shapes.
+ */
+import 'reflect-metadata';
+import * as tf from '@tensorflow/tfjs';
+import { benchArg as arg, benchStep, type StepPhases } from './slip-step-harness';
+
+/** Kernels that run other kernels: tf.customGrad scopes, `…__op` wrappers, tfjs-node's _FusedMatMul (BatchMatMul + Add). */
+const COMPOSITE = /^(unnamed scope|.*__op|_FusedMatMul)$/;
+
+interface KernelTotal {
+  calls: number;
+  ms: number;
+}
+
+async function main(): Promise<void> {
+  const model = arg('model', 'small');
+  const batch = Number(arg('batch', model === 'small' ? '64' : '8'));
+  const backend = arg('backend', 'tensorflow');
+  const top = Number(arg('top', '25'));
+  const byShape = process.argv.includes('--shapes');
+  const step = await benchStep(model, batch, backend);
+  let phases: StepPhases = { prepare: 0, forwardBackward: 0, optimizer: 0 };
+  const one = (): void => {
+    phases = step();
+  };
+  one();
+  one();
+  const plain = { ...phases };
+  const t0 = performance.now();
+  const info = await tf.profile(one);
+  const profiled = performance.now() - t0;
+  const totals = new Map<string, KernelTotal>();
+  let kernelMs = 0;
+  for (const k of info.kernels) {
+    // Composite kernels (customGrad scopes, ops made of other kernels) would count their
+    // children twice; only leaf kernels are summed.
+    if (COMPOSITE.test(k.name)) continue;
+    const ms = await k.kernelTimeMs;
+    const key = byShape ? `${k.name} ${JSON.stringify(k.inputShapes)}` : k.name;
+    const entry = totals.get(key) ?? { calls: 0, ms: 0 };
+    entry.calls += 1;
+    entry.ms += typeof ms === 'number' ? ms : 0;
+    totals.set(key, entry);
+    kernelMs += typeof ms === 'number' ? ms : 0;
+  }
+  const out = process.stdout;
+  out.write(`SLIP step profile, model ${model}, batch ${batch}, backend ${tf.getBackend()}\n`);
+  out.write(`unprofiled step: prepare ${plain.prepare.toFixed(0)} ms, forward+backward ${plain.forwardBackward.toFixed(0)} ms, optimizer ${plain.optimizer.toFixed(0)} ms\n`);
+  out.write(`profiled step: ${profiled.toFixed(0)} ms wall, ${kernelMs.toFixed(0)} ms in leaf kernels, tensor peak ${(info.peakBytes / 2 ** 30).toFixed(2)} GiB, process peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB\n`);
+  out.write(`${'kernel'.padEnd(byShape ? 60 : 28)}${'calls'.padStart(8)}${'ms'.padStart(10)}${'share'.padStart(8)}\n`);
+  const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top);
+  for (const [name, t] of rows) {
+    out.write(`${name.padEnd(byShape ? 60 : 28)}${String(t.calls).padStart(8)}${t.ms.toFixed(1).padStart(10)}${((100 * t.ms) / kernelMs).toFixed(1).padStart(7)}%\n`);
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exitCode = 1;
+});
