@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
+import type { SweepPosition } from '../spec/sweep';
 import { ownPackage } from '../version';
 
 /** A stable hash of a spec: keys sorted, so the same content always hashes the same. */
@@ -36,5 +37,15 @@ export function runTags(spec: { seed: number }, backend: string): Record<string,
     'slipkit.host': os.hostname(),
     'slipkit.spec_hash': specHash(spec),
     'slipkit.seed': String(spec.seed),
+  };
+}
+
+/** Tags that group a sweep's runs and say what each one varied (none outside a sweep). */
+export function sweepTags(sweep: SweepPosition | undefined): Record<string, string> {
+  if (!sweep) return {};
+  return {
+    'slipkit.sweep': sweep.name,
+    'slipkit.sweep.member': `${sweep.index}/${sweep.count}`,
+    'slipkit.sweep.values': JSON.stringify(sweep.values),
   };
 }

@@ -1,4 +1,5 @@
 import { pluginSlot, type JsonSchema } from './json-schema';
+import { SWEEP_SCHEMA } from './sweep-schema';
 
 export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
@@ -28,6 +29,7 @@ export function baseSchema(): JsonSchema {
         items: { type: 'string', minLength: 1 },
         description: 'External plugins: relative .js/.ts files or installed npm packages.',
       },
+      sweep: SWEEP_SCHEMA,
       seed: { type: 'integer', minimum: 0, default: 0 },
       backend: { enum: [...BACKENDS], default: 'auto', description: 'Compute backend; auto tries tensorflow, webgpu, wasm, cpu.' },
       outDir: { type: 'string', minLength: 1, default: 'runs', description: 'Runs are written to <outDir>/<name>.' },

@@ -1,8 +1,8 @@
 import { SpecError } from '../errors';
 import type { RawSpec } from './types';
 
-/** Splits `a.b[0].c` into ['a', 'b', 0, 'c']. */
-export function parsePath(expr: string): Array<string | number> {
+/** Splits `a.b[0].c` into ['a', 'b', 0, 'c']; `where` locates a bad path in the error. */
+export function parsePath(expr: string, where = '--set'): Array<string | number> {
   const parts: Array<string | number> = [];
   const re = /([^.[\]]+)|\[(\d+)\]/g;
   let consumed = '';
@@ -12,7 +12,7 @@ export function parsePath(expr: string): Array<string | number> {
     consumed += m[0];
   }
   if (!parts.length || consumed.length !== expr.replace(/\./g, '').length) {
-    throw SpecError.at('--set', `cannot parse path "${expr}" (use a.b[0].c=value)`);
+    throw SpecError.at(where, `cannot parse path "${expr}" (use a.b[0].c=value)`);
   }
   return parts;
 }
@@ -26,37 +26,44 @@ export function parseValue(text: string): unknown {
   }
 }
 
-/** Applies one `path=value` override in place; creates intermediate objects, refuses out-of-range indices. */
-export function applyOverride(spec: RawSpec, assignment: string): void {
-  const eq = assignment.indexOf('=');
-  if (eq <= 0) throw SpecError.at('--set', `expected path=value, got "${assignment}"`);
-  const expr = assignment.slice(0, eq).trim();
-  const value = parseValue(assignment.slice(eq + 1));
-  const parts = parsePath(expr);
+/**
+ * Sets the value at path `expr` (`a.b[0].c`) in place: creates intermediate objects,
+ * refuses out-of-range indices, and deletes the key when the value is null. Errors are
+ * located at `where` (`--set`, or the sweep entry that names the path).
+ */
+export function setAtPath(spec: RawSpec, expr: string, value: unknown, where: string): void {
+  const parts = parsePath(expr, where);
   let cur: unknown = spec;
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i];
     const container = cur as Record<string | number, unknown>;
     if (typeof key === 'number') {
       if (!Array.isArray(cur) || key >= cur.length) {
-        throw SpecError.at('--set', `${expr}: index [${key}] is out of range (the array has ${Array.isArray(cur) ? cur.length : 0} items)`);
+        throw SpecError.at(where, `${expr}: index [${key}] is out of range (the array has ${Array.isArray(cur) ? cur.length : 0} items)`);
       }
     } else if (container[key] === undefined || container[key] === null) {
       container[key] = typeof parts[i + 1] === 'number' ? [] : {};
     }
     cur = container[key];
     if (cur === null || typeof cur !== 'object') {
-      throw SpecError.at('--set', `${expr}: cannot set inside a ${typeof cur} at "${parts.slice(0, i + 1).join('.')}"`);
+      throw SpecError.at(where, `${expr}: cannot set inside a ${typeof cur} at "${parts.slice(0, i + 1).join('.')}"`);
     }
   }
   const last = parts[parts.length - 1];
   if (typeof last === 'number') {
     if (!Array.isArray(cur) || last > cur.length) {
-      throw SpecError.at('--set', `${expr}: index [${last}] is out of range`);
+      throw SpecError.at(where, `${expr}: index [${last}] is out of range`);
     }
   }
   if (value === null && !Array.isArray(cur)) delete (cur as Record<string, unknown>)[last as string];
   else (cur as Record<string | number, unknown>)[last] = value;
+}
+
+/** Applies one `path=value` override in place (see setAtPath). */
+export function applyOverride(spec: RawSpec, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw SpecError.at('--set', `expected path=value, got "${assignment}"`);
+  setAtPath(spec, assignment.slice(0, eq).trim(), parseValue(assignment.slice(eq + 1)), '--set');
 }
 
 export function applyOverrides(spec: RawSpec, assignments: readonly string[]): RawSpec {

@@ -1,8 +1,10 @@
 import * as path from 'node:path';
+import { SpecError } from '../errors';
 import { loadExternalPlugins } from '../plugins/load-external';
 import type { PluginRegistry } from '../plugins/registry';
 import { loadSpec } from './load';
 import { applyOverrides } from './overrides';
+import { describeSweepValues, expandSweep, type SweepPosition } from './sweep';
 import type { RawSpec, ResolvedSpec } from './types';
 import { SpecValidator } from './validate';
 
@@ -12,21 +14,54 @@ export interface LoadedExperiment {
   file: string;
   /** Directory relative paths in the spec resolve against. */
   baseDir: string;
+  /** Set when this run is one member of a spec's `sweep`. */
+  sweep?: SweepPosition;
 }
 
 /**
  * The full path from a spec file to a validated spec with defaults: load and merge
  * `extends`, apply `--set` overrides, register the spec's external plugins, validate
- * everything. Nothing here creates a tensor.
+ * everything. Nothing here creates a tensor. A spec with a `sweep` block is refused with a
+ * pointer to resolveExperiments (the CLI's `run`, `validate` and `resolve` take sweeps).
  */
 export function resolveExperiment(
   file: string,
   registry: PluginRegistry,
   overrides: readonly string[] = [],
 ): LoadedExperiment {
+  const all = resolveExperiments(file, registry, overrides);
+  if (all.length !== 1 || all[0].sweep) {
+    throw SpecError.at(
+      'sweep',
+      `this spec is a sweep of ${all.length} runs; this command takes one run: pick a member with --set (e.g. the swept values) and --set sweep=null`,
+      sourceName(path.resolve(file)),
+    );
+  }
+  return all[0];
+}
+
+/**
+ * Like resolveExperiment, for a spec that may hold a `sweep` block: one validated
+ * experiment per sweep member (named `<name>-<index>`, the swept values set), or a single
+ * one when there is no sweep. `--set` overrides apply before the sweep expands, so
+ * `--set sweep=null` runs the spec without its sweep. Every member is validated before
+ * any is returned; an invalid member's errors name it and its values.
+ */
+export function resolveExperiments(file: string, registry: PluginRegistry, overrides: readonly string[] = []): LoadedExperiment[] {
   const abs = path.resolve(file);
+  const source = sourceName(abs);
   const raw = applyOverrides(loadSpec(abs), overrides);
-  return resolveSpecObject(raw, path.dirname(abs), registry, path.relative(process.cwd(), abs) || abs, abs);
+  const members = expandSweep(raw, source);
+  if (!members) return [resolveSpecObject(raw, path.dirname(abs), registry, source, abs)];
+  return members.map(({ spec, ...position }) => {
+    const where = `${source} (sweep member ${position.index}: ${describeSweepValues(position.values)})`;
+    return { ...resolveSpecObject(spec, path.dirname(abs), registry, where, abs), sweep: position };
+  });
+}
+
+/** A spec file as errors name it: relative to the working directory when inside it. */
+function sourceName(abs: string): string {
+  return path.relative(process.cwd(), abs) || abs;
 }
 
 /**

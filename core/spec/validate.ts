@@ -12,7 +12,7 @@ function childPath(parent: string, key: string): string {
 }
 
 /** Turns one ajv error into a readable issue: path, what was expected, what was found. */
-function toIssue(err: ErrorObject, spec: unknown, registry: PluginRegistry): SpecIssue | undefined {
+function toIssue(err: ErrorObject, spec: unknown, registry?: PluginRegistry): SpecIssue | undefined {
   const path = pointerToPath(err.instancePath);
   const found = valueAtPointer(spec, err.instancePath);
   const p = err.params as Record<string, unknown>;
@@ -42,6 +42,8 @@ function toIssue(err: ErrorObject, spec: unknown, registry: PluginRegistry): Spe
       return { path, message: `must have at least ${String(p.limit)} item(s), got ${Array.isArray(found) ? found.length : describeValue(found)}` };
     case 'maxItems':
       return { path, message: `must have at most ${String(p.limit)} item(s), got ${Array.isArray(found) ? found.length : describeValue(found)}` };
+    case 'minProperties':
+      return { path, message: `must have at least ${String(p.limit)} key(s)` };
     case 'minLength':
       return { path, message: `must be at least ${String(p.limit)} character(s) long, got ${describeValue(found)}` };
     case 'pattern':
@@ -54,7 +56,7 @@ function toIssue(err: ErrorObject, spec: unknown, registry: PluginRegistry): Spe
     case 'discriminator': {
       const kind = String((err.parentSchema as Record<string, unknown> | undefined)?.[KIND_MARK] ?? '');
       const label = isPluginKind(kind) ? KIND_INFO[kind].label : 'plugin';
-      const names = isPluginKind(kind) ? registry.names(kind) : [];
+      const names = isPluginKind(kind) && registry ? registry.names(kind) : [];
       const tag = (found as Record<string, unknown> | undefined)?.type;
       if (p.error === 'tag' && tag === undefined) {
         return { path: childPath(path, 'type'), message: `is required (one of ${names.map((n) => `"${n}"`).join(', ')})` };
@@ -69,6 +71,22 @@ function toIssue(err: ErrorObject, spec: unknown, registry: PluginRegistry): Spe
     default:
       return { path, message: err.message ?? err.keyword };
   }
+}
+
+/** Readable issues for ajv's errors on `spec`, duplicates dropped. */
+export function ajvIssues(errors: readonly ErrorObject[], spec: unknown, registry?: PluginRegistry): SpecIssue[] {
+  const seen = new Set<string>();
+  const out: SpecIssue[] = [];
+  for (const err of errors) {
+    const issue = toIssue(err, spec, registry);
+    if (!issue) continue;
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(issue);
+    }
+  }
+  return out;
 }
 
 /** Issues that JSON Schema cannot express: references between parts of the spec. */
@@ -121,18 +139,7 @@ export class SpecValidator {
   /** Returns the issues (empty when valid). Fills defaults into `spec`. */
   issues(spec: RawSpec): SpecIssue[] {
     if (this.check(spec)) return crossReferenceIssues(spec as unknown as ResolvedSpec);
-    const seen = new Set<string>();
-    const out: SpecIssue[] = [];
-    for (const err of this.check.errors ?? []) {
-      const issue = toIssue(err, spec, this.registry);
-      if (!issue) continue;
-      const key = `${issue.path}\u0000${issue.message}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        out.push(issue);
-      }
-    }
-    return out;
+    return ajvIssues(this.check.errors ?? [], spec, this.registry);
   }
 
   /** Throws a SpecError listing every issue, or returns the spec typed as resolved. */
