@@ -10,9 +10,10 @@ import { flattenSpec } from '../spec/flatten';
 import type { LoadedExperiment } from '../spec/resolve';
 import { resolveSpecObject } from '../spec/resolve';
 import { readJsonFile } from '../spec/load';
+import type { SweepPosition } from '../spec/sweep';
 import { buildExperiment } from './experiment';
 import { renderLossCurve } from './loss-plot';
-import { runTags } from './run-tags';
+import { runTags, sweepTags } from './run-tags';
 import { SafeTracker } from './safe-tracker';
 import { Trainer, type TrainerOptions } from './trainer';
 
@@ -39,6 +40,8 @@ interface RunRecord {
   specFile: string;
   baseDir: string;
   backend?: string;
+  /** The run's place in its sweep, so that a resumed member keeps its tags. */
+  sweep?: SweepPosition;
   startedAt: string;
   endedAt?: string;
   error?: string;
@@ -66,7 +69,7 @@ function truncateMetrics(runDir: string, step: number): void {
 async function train(loaded: LoadedExperiment, registry: PluginRegistry, runDir: string, options: RunOptions, resumed: boolean): Promise<RunResult> {
   const log = options.log ?? rootLog;
   const { spec } = loaded;
-  const record: RunRecord = { status: 'RUNNING', specFile: loaded.file, baseDir: loaded.baseDir, startedAt: new Date().toISOString() };
+  const record: RunRecord = { status: 'RUNNING', specFile: loaded.file, baseDir: loaded.baseDir, sweep: loaded.sweep, startedAt: new Date().toISOString() };
   const ckpt = resumed ? new CheckpointStore(runDir).load('last') : undefined;
   if (resumed && !ckpt) throw new TrainingError(`${runDir} has no checkpoint to resume from`);
   if (ckpt) truncateMetrics(runDir, ckpt.state.step);
@@ -78,7 +81,7 @@ async function train(loaded: LoadedExperiment, registry: PluginRegistry, runDir:
   const experimentName = typeof spec.tracking?.experiment === 'string' ? spec.tracking.experiment : 'slipkit';
   await tracker.start({ runDir, name: spec.name, experiment: experimentName, resumed });
   if (!resumed) await tracker.logParams(flattenSpec(spec));
-  await tracker.setTags(runTags(spec, exp.backend.name));
+  await tracker.setTags({ ...runTags(spec, exp.backend.name), ...sweepTags(loaded.sweep) });
 
   log.info(`run ${runDir}: ${spec.train.steps} steps of batch ${spec.train.batchSize} on ${exp.backend.name}${ckpt ? `, resuming at step ${ckpt.state.step}` : ''}`);
   const trainer = new Trainer(exp, { runDir, log, stdout: options.stdout, resume: ckpt, stopAfterSteps: options.stopAfterSteps, onStepEnd: options.onStepEnd });
@@ -124,6 +127,6 @@ export async function resumeRun(runDir: string, registry: PluginRegistry, option
   const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as RunRecord;
   // Re-validate the saved spec as if it sat where the original did, so relative paths still resolve.
   const saved = readJsonFile(path.join(dir, RUN_FILES.spec));
-  const loaded = resolveSpecObject(saved, record.baseDir, registry, path.join(dir, RUN_FILES.spec), record.specFile);
+  const loaded = { ...resolveSpecObject(saved, record.baseDir, registry, path.join(dir, RUN_FILES.spec), record.specFile), sweep: record.sweep };
   return train(loaded, registry, dir, options, true);
 }

@@ -1,21 +1,47 @@
 import type { Command } from 'commander';
-import { exitCodeOf } from '../../errors';
+import { InvalidArgumentError } from 'commander';
+import { exitCodeOf, SpecError } from '../../errors';
 import { runExperiment } from '../../engine/run';
-import { resolveExperiment } from '../../spec/resolve';
+import { formatSweepSummary, runSweep, sweepExitCode } from '../../engine/run-sweep';
+import { resolveExperiments } from '../../spec/resolve';
 import type { CliContext } from '../context';
 import { collect } from '../options';
+
+const memberIndex = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a member index (0, 1, ...)');
+  return n;
+};
 
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command('run')
-    .description('validate a spec, build its plugins and train, evaluate and track it')
+    .description('validate a spec, build its plugins and train, evaluate and track it; a spec with a sweep block runs each member in turn')
     .argument('<spec>', 'spec file')
     .option('--set <path=value>', 'override a value (repeatable), e.g. --set train.steps=100', collect, [])
-    .option('--run-dir <dir>', 'run directory (default: <outDir>/<name>-<timestamp>)')
-    .action(async (file: string, opts: { set: string[]; runDir?: string }) => {
+    .option('--run-dir <dir>', 'run directory (default: <outDir>/<name>-<timestamp>); for a sweep, the parent of one directory per member')
+    .option('--member <index>', 'run only this member of a sweep (0-based, as named <name>-<index>)', memberIndex)
+    .action(async (file: string, opts: { set: string[]; runDir?: string; member?: number }) => {
       const registry = ctx.registry();
-      const loaded = resolveExperiment(file, registry, opts.set);
-      const result = await runExperiment(loaded, registry, { runDir: opts.runDir, stdout: ctx.stdout });
-      if (result.status !== 'FINISHED') ctx.exitCode = result.status === 'KILLED' ? 130 : exitCodeOf(result.error);
+      let experiments = resolveExperiments(file, registry, opts.set);
+      if (opts.member !== undefined) {
+        if (!experiments[0].sweep) throw SpecError.at('--member', 'the spec has no sweep block', file);
+        if (opts.member >= experiments.length) throw SpecError.at('--member', `the sweep has ${experiments.length} members (0-${experiments.length - 1}), got ${opts.member}`, file);
+        experiments = [experiments[opts.member]];
+      }
+      if (!experiments[0].sweep) {
+        const result = await runExperiment(experiments[0], registry, { runDir: opts.runDir, stdout: ctx.stdout });
+        if (result.status !== 'FINISHED') ctx.exitCode = result.status === 'KILLED' ? 130 : exitCodeOf(result.error);
+        return;
+      }
+      const { name, count } = experiments[0].sweep;
+      ctx.stdout.write(`sweep ${name}: ${experiments.length === count ? `${count} runs` : `member ${experiments[0].sweep.index} of ${count}`}\n`);
+      const outcomes = await runSweep(experiments, registry, {
+        runDir: opts.runDir,
+        stdout: ctx.stdout,
+        onMemberError: (exp, err) => ctx.stderr.write(`error: ${exp.spec.name}: ${err.message}\n`),
+      });
+      ctx.stdout.write('\n' + formatSweepSummary(outcomes));
+      ctx.exitCode = sweepExitCode(outcomes);
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveExperiment } from '../../spec/resolve';
+import { resolveExperiments } from '../../spec/resolve';
 import type { CliContext } from '../context';
 import { collect } from '../options';
 
@@ -12,8 +12,9 @@ export function registerValidate(program: Command, ctx: CliContext): void {
     .action((files: string[], opts: { set: string[] }) => {
       const registry = ctx.registry();
       for (const file of files) {
-        resolveExperiment(file, registry, opts.set);
-        ctx.stdout.write(`ok ${file}\n`);
+        const experiments = resolveExperiments(file, registry, opts.set);
+        const sweep = experiments[0].sweep ? ` (sweep of ${experiments.length} runs, every member valid)` : '';
+        ctx.stdout.write(`ok ${file}${sweep}\n`);
       }
     });
 }
