@@ -22,6 +22,12 @@ export interface RunTrackingState {
   artifactUri?: string;
   /** Params logged so far (after sanitising): key → value. */
   params: Record<string, string>;
+  /**
+   * Highest step written out per metric key. A resumed run recomputes the steps between
+   * its checkpoint and the interruption; points at or below these steps are not logged
+   * again, so MLflow's history holds each step once.
+   */
+  metricSteps?: Record<string, number>;
   /** Highest outbox sequence number the server has acknowledged. */
   ackedSeq: number;
   /** Next outbox sequence number to hand out. */

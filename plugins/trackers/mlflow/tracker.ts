@@ -36,6 +36,9 @@ export class MlflowTracker implements Tracker {
   private readonly keyCache = new Map<string, string>();
   private readonly warned = new Set<string>();
   private readonly flushAt: number;
+  /** For a resumed run: the steps per metric key that the interrupted attempt already wrote out. */
+  private alreadyLogged: Record<string, number> = {};
+  private skippedPoints = 0;
 
   constructor(
     private readonly sink: RunSink,
@@ -71,6 +74,7 @@ export class MlflowTracker implements Tracker {
     state.writerPid = process.pid;
     writeRunState(this.runDir, state);
     this.state = state;
+    this.alreadyLogged = run.resumed ? { ...(state.metricSteps ?? {}) } : {};
     const tags = this.prepare('tag', {
       'mlflow.user': userName(),
       'mlflow.source.name': 'slipkit',
@@ -115,7 +119,13 @@ export class MlflowTracker implements Tracker {
           this.warnOnce(`nan-type:${raw}`, `metric ${raw} is ${typeof value}, not a number: not logged`);
           continue;
         }
-        this.pending.push({ key: this.metricKey(raw), value, timestamp, step: Math.trunc(step) });
+        const key = this.metricKey(raw);
+        const at = Math.trunc(step);
+        if (at <= (this.alreadyLogged[key] ?? -Infinity)) {
+          this.skippedPoints++;
+          continue;
+        }
+        this.pending.push({ key, value, timestamp, step: at });
       }
       if (this.pending.length >= this.flushAt) void this.flushInBackground();
     } catch (err) {
@@ -152,6 +162,7 @@ export class MlflowTracker implements Tracker {
     await this.sink.deliver(true);
     state.writerPid = undefined;
     writeRunState(this.runDir, state);
+    if (this.skippedPoints) this.log.info(`${this.skippedPoints} metric point(s) at steps the interrupted run had already logged were not sent again`);
     this.log.debug(`run ended ${status}`);
   }
 
@@ -162,7 +173,17 @@ export class MlflowTracker implements Tracker {
       const points = this.pending;
       this.pending = [];
       await this.sink.write(splitLogBatch({ metrics: points, params: [], tags: [] }));
+      this.recordSteps(points);
     });
+  }
+
+  /** Remembers the highest step written per key (see RunTrackingState.metricSteps). */
+  private recordSteps(points: readonly MetricPoint[]): void {
+    const state = this.state;
+    if (!state) return;
+    const steps = (state.metricSteps ??= {});
+    for (const p of points) if (p.step > (steps[p.key] ?? -Infinity)) steps[p.key] = p.step;
+    writeRunState(this.runDir, state);
   }
 
   private async flushInBackground(): Promise<void> {

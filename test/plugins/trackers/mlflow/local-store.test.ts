@@ -84,6 +84,37 @@ describe('mlflow tracker: the embedded local store', function () {
     assert.equal(mem.matching(/param long is longer than 6000 characters/).length, 1);
   });
 
+  it('a resumed run does not log again the steps the interrupted one already wrote out (per metric key)', async () => {
+    const mem = new MemoryLog();
+    const runDir = path.join(root, 'run-resume');
+    const ownStore = path.join(root, 'mlruns-resume');
+    const opts = { localDir: ownStore, experiment: 'resume-exp', flushIntervalMs: 20 };
+    const saved = process.env.MLFLOW_TRACKING_URI;
+    delete process.env.MLFLOW_TRACKING_URI;
+    try {
+      // Interrupted after step 5; its last checkpoint was step 3. No eval had run yet.
+      const first = buildMlflowTracker(opts, mem.logger);
+      await first.start({ runDir, name: 'resumable', experiment: 'x', resumed: false });
+      for (let step = 0; step <= 5; step++) first.logMetrics({ loss: 10 + step }, step, 2_000 + step);
+      await first.end('KILLED');
+      assert.deepEqual(readRunState(runDir)?.metricSteps, { loss: 5 });
+      // The resumed run recomputes steps 4 and 5 (here with other values), then goes on and evaluates at step 5.
+      const resumed = buildMlflowTracker(opts, mem.logger);
+      await resumed.start({ runDir, name: 'resumable', experiment: 'x', resumed: true });
+      for (let step = 4; step <= 7; step++) resumed.logMetrics({ loss: 20 + step, ...(step === 5 ? { 'knn/top1': 0.5 } : {}) }, step, 3_000 + step);
+      await resumed.end('FINISHED');
+    } finally {
+      if (saved !== undefined) process.env.MLFLOW_TRACKING_URI = saved;
+    }
+    const [run] = readWithMlflow(ownStore);
+    assert.deepEqual(run.metrics.loss, [
+      [0, 2000, 10], [1, 2001, 11], [2, 2002, 12], [3, 2003, 13], [4, 2004, 14], [5, 2005, 15],
+      [6, 3006, 26], [7, 3007, 27],
+    ]);
+    assert.deepEqual(run.metrics['knn/top1'], [[5, 3005, 0.5]]);
+    assert.equal(mem.matching(/2 metric point\(s\) at steps the interrupted run had already logged were not sent again/).length, 1);
+  });
+
   it('lists local runs with name, status and key metrics (slipkit runs)', async () => {
     const t = buildMlflowTracker({ localDir: store, experiment: 'other-exp', flushIntervalMs: 20 }, new MemoryLog().logger);
     await t.start({ runDir: path.join(root, 'run-b'), name: 'second', experiment: 'x', resumed: false });
