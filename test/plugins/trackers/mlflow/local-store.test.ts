@@ -29,6 +29,16 @@ function readWithMlflow(store: string): MlflowView[] {
   return JSON.parse(out) as MlflowView[];
 }
 
+/** Runs `fn` with MLFLOW_TRACKING_URI unset (so the tracker picks the local store), then restores it. */
+async function withoutTrackingUri(fn: () => Promise<void>): Promise<void> {
+  const saved = process.env.MLFLOW_TRACKING_URI;
+  delete process.env.MLFLOW_TRACKING_URI;
+  try {
+    await fn();
+  } finally {
+    if (saved !== undefined) process.env.MLFLOW_TRACKING_URI = saved;
+  }
+}
 
 describe('mlflow tracker: the embedded local store', function () {
   this.timeout(60_000);
@@ -45,9 +55,7 @@ describe('mlflow tracker: the embedded local store', function () {
     const mem = new MemoryLog();
     const runDir = path.join(root, 'run-a');
     const opts = { localDir: store, experiment: 'local-exp', flushIntervalMs: 20 };
-    const saved = process.env.MLFLOW_TRACKING_URI;
-    delete process.env.MLFLOW_TRACKING_URI;
-    try {
+    await withoutTrackingUri(async () => {
       const t = buildMlflowTracker(opts, mem.logger);
       await t.start({ runDir, name: 'tiny', experiment: 'x', resumed: false });
       await t.logParams({ 'objectives.1.temperature': '0.1', 'optimizer.betas': '[0.9,0.98]', long: 'z'.repeat(7000) });
@@ -63,9 +71,7 @@ describe('mlflow tracker: the embedded local store', function () {
       await resumed.logParams({ 'objectives.1.temperature': '0.1' });
       for (let step = 5; step < 8; step++) resumed.logMetrics({ loss: 1 / (step + 1) }, step, 1_000 + step);
       await resumed.end('FINISHED');
-    } finally {
-      if (saved !== undefined) process.env.MLFLOW_TRACKING_URI = saved;
-    }
+    });
 
     const runs = readWithMlflow(store);
     assert.equal(runs.length, 1, 'the resumed run is the same run');
@@ -89,9 +95,7 @@ describe('mlflow tracker: the embedded local store', function () {
     const runDir = path.join(root, 'run-resume');
     const ownStore = path.join(root, 'mlruns-resume');
     const opts = { localDir: ownStore, experiment: 'resume-exp', flushIntervalMs: 20 };
-    const saved = process.env.MLFLOW_TRACKING_URI;
-    delete process.env.MLFLOW_TRACKING_URI;
-    try {
+    await withoutTrackingUri(async () => {
       // Interrupted after step 5; its last checkpoint was step 3. No eval had run yet.
       const first = buildMlflowTracker(opts, mem.logger);
       await first.start({ runDir, name: 'resumable', experiment: 'x', resumed: false });
@@ -103,9 +107,7 @@ describe('mlflow tracker: the embedded local store', function () {
       await resumed.start({ runDir, name: 'resumable', experiment: 'x', resumed: true });
       for (let step = 4; step <= 7; step++) resumed.logMetrics({ loss: 20 + step, ...(step === 5 ? { 'knn/top1': 0.5 } : {}) }, step, 3_000 + step);
       await resumed.end('FINISHED');
-    } finally {
-      if (saved !== undefined) process.env.MLFLOW_TRACKING_URI = saved;
-    }
+    });
     const [run] = readWithMlflow(ownStore);
     assert.deepEqual(run.metrics.loss, [
       [0, 2000, 10], [1, 2001, 11], [2, 2002, 12], [3, 2003, 13], [4, 2004, 14], [5, 2005, 15],
