@@ -53,9 +53,12 @@ export function resolveExperiments(file: string, registry: PluginRegistry, overr
   const raw = applyOverrides(loadSpec(abs), overrides);
   const members = expandSweep(raw, source);
   if (!members) return [resolveSpecObject(raw, path.dirname(abs), registry, source, abs)];
+  // One validator for all members (compiling the composed schema is the slow part).
+  for (const m of members) registerSpecPlugins(m.spec, path.dirname(abs), registry);
+  const validator = new SpecValidator(registry);
   return members.map(({ spec, ...position }) => {
     const where = `${source} (sweep member ${position.index}: ${describeSweepValues(position.values)})`;
-    return { ...resolveSpecObject(spec, path.dirname(abs), registry, where, abs), sweep: position };
+    return { spec: validator.validate(spec, where), file: abs, baseDir: path.dirname(abs), sweep: position };
   });
 }
 
@@ -69,9 +72,14 @@ function sourceName(abs: string): string {
  * sat in `baseDir`: its external plugins are registered and relative paths resolve there.
  */
 export function resolveSpecObject(raw: RawSpec, baseDir: string, registry: PluginRegistry, source: string, file = source): LoadedExperiment {
+  registerSpecPlugins(raw, baseDir, registry);
+  const spec = new SpecValidator(registry).validate(raw, source);
+  return { spec, file, baseDir };
+}
+
+/** Registers the external plugins a spec names (relative to `baseDir`), so its schema covers them. */
+function registerSpecPlugins(raw: RawSpec, baseDir: string, registry: PluginRegistry): void {
   if (Array.isArray(raw.plugins) && raw.plugins.every((p) => typeof p === 'string')) {
     loadExternalPlugins(registry, raw.plugins as string[], baseDir);
   }
-  const spec = new SpecValidator(registry).validate(raw, source);
-  return { spec, file, baseDir };
 }
