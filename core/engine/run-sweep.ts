@@ -51,15 +51,17 @@ export function sweepExitCode(outcomes: readonly SweepOutcome[]): number {
   return failed ? exitCodeOf(failed.error) : 0;
 }
 
-/** One line per member: name, status, final metrics, swept values, run directory. */
+/** One line per member: name, status, swept values, headline (top-1) eval metrics, run directory or error. */
 export function formatSweepSummary(outcomes: readonly SweepOutcome[]): string {
+  const width = Math.max(...outcomes.map((o) => o.experiment.spec.name.length));
   const lines = outcomes.map((o) => {
     const metrics = Object.entries(o.result?.metrics ?? {})
+      .filter(([k]) => k.endsWith('/top1'))
       .map(([k, v]) => `${k} ${v.toFixed(4)}`)
       .join(', ');
-    const values = describeSweepValues(o.experiment.sweep?.values ?? {});
-    const where = o.result ? `  ${o.result.runDir}` : o.error ? `  (${o.error.message.split('\n')[0]})` : '';
-    return `${o.experiment.spec.name.padEnd(24)} ${o.status.padEnd(9)} ${values}${metrics ? `  ${metrics}` : ''}${where}`;
+    const values = describeSweepValues(o.experiment.sweep?.values ?? {}, true);
+    const where = o.result ? o.result.runDir : o.error ? `(${o.error.message.split('\n')[0]})` : '';
+    return [o.experiment.spec.name.padEnd(width), o.status.padEnd(8), values, metrics, where].filter(Boolean).join('  ');
   });
-  return `sweep summary (${outcomes.length} run${outcomes.length === 1 ? '' : 's'}):\n${lines.join('\n')}\n`;
+  return `sweep summary (${outcomes.length} run${outcomes.length === 1 ? '' : 's'}; every metric is in each run's metrics.jsonl and tracker):\n${lines.join('\n')}\n`;
 }

@@ -24,10 +24,17 @@ export interface SweepMember extends SweepPosition {
   spec: RawSpec;
 }
 
-/** `optimizer.lr=0.001, objectives[1].weight=0.5` */
-export function describeSweepValues(values: Record<string, unknown>): string {
+/**
+ * `optimizer.lr=0.001, objectives[1].weight=0.5`. Compact form (for summaries): a swept
+ * plugin block shows as its type, `objectives[1]=mocov3{…}`.
+ */
+export function describeSweepValues(values: Record<string, unknown>, compact = false): string {
+  const show = (value: unknown): string => {
+    const type = value && typeof value === 'object' && !Array.isArray(value) ? (value as { type?: unknown }).type : undefined;
+    return compact && typeof type === 'string' ? `${type}{…}` : JSON.stringify(value);
+  };
   return Object.entries(values)
-    .map(([path, value]) => `${path}=${JSON.stringify(value)}`)
+    .map(([path, value]) => `${path}=${show(value)}`)
     .join(', ');
 }
 

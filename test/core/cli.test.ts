@@ -115,7 +115,7 @@ describe('CLI', () => {
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /^sweep tiny-slip: 2 runs$/m);
       assert.match(r.out, /== sweep member 2\/2 \(tiny-slip-1\): objectives\[1\]\.temperature=0\.2/);
-      assert.match(r.out, /sweep summary \(2 runs\):\ntiny-slip-0 +FINISHED +objectives\[1\]\.temperature=0\.1 .*\ntiny-slip-1 +FINISHED/);
+      assert.match(r.out, /sweep summary \(2 runs; [^)]*\):\ntiny-slip-0 +FINISHED +objectives\[1\]\.temperature=0\.1 .*\ntiny-slip-1 +FINISHED/);
       for (const [i, t] of [[0, 0.1], [1, 0.2]] as const) {
         const record = JSON.parse(fs.readFileSync(path.join(runs, `tiny-slip-${i}`, 'run.json'), 'utf8'));
         assert.equal(record.status, 'FINISHED');

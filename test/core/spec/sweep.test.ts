@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { formatSweepSummary } from '../../../core/engine/run-sweep';
 import { sweepTags } from '../../../core/engine/run-tags';
 import { SpecError } from '../../../core/errors';
-import { resolveExperiment, resolveExperiments } from '../../../core/spec/resolve';
-import { expandSweep, MAX_SWEEP_RUNS } from '../../../core/spec/sweep';
+import { resolveExperiment, resolveExperiments, type LoadedExperiment } from '../../../core/spec/resolve';
+import { describeSweepValues, expandSweep, MAX_SWEEP_RUNS } from '../../../core/spec/sweep';
 import type { RawSpec } from '../../../core/spec/types';
 import { builtinRegistry, specPath, tempDir } from '../../helpers/runs';
 
@@ -157,5 +158,29 @@ describe('sweep tags', () => {
       'slipkit.sweep.member': '2/6',
       'slipkit.sweep.values': '{"optimizer.lr":0.003}',
     });
+  });
+});
+
+describe('sweep summaries', () => {
+  const member = (index: number, values: Record<string, unknown>): LoadedExperiment =>
+    ({ spec: { name: `s-${index}` }, file: 's.json', baseDir: '.', sweep: { name: 's', index, count: 2, values } }) as unknown as LoadedExperiment;
+
+  it('describes swept values in full, or compactly with plugin blocks shown by type', () => {
+    const values = { 'objectives[1]': { type: 'mocov3', temperature: 0.2 }, 'optimizer.lr': 0.001 };
+    assert.equal(describeSweepValues(values), 'objectives[1]={"type":"mocov3","temperature":0.2}, optimizer.lr=0.001');
+    assert.equal(describeSweepValues(values, true), 'objectives[1]=mocov3{…}, optimizer.lr=0.001');
+  });
+
+  it('shows each member\'s status, values, top-1 metrics and run directory or error', () => {
+    const text = formatSweepSummary([
+      { experiment: member(0, { seed: 1 }), status: 'FINISHED', result: { status: 'FINISHED', runDir: '/r/s-0', metrics: { 'knn/top1': 0.75, 'knn/top5': 0.98 }, lossCurve: [] } },
+      { experiment: member(1, { seed: 2 }), status: 'FAILED', error: new Error('data.train: manifest not found\nmore') },
+    ]);
+    assert.equal(
+      text,
+      "sweep summary (2 runs; every metric is in each run's metrics.jsonl and tracker):\n" +
+        's-0  FINISHED  seed=1  knn/top1 0.7500  /r/s-0\n' +
+        's-1  FAILED    seed=2  (data.train: manifest not found)\n',
+    );
   });
 });
