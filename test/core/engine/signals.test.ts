@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { repoRoot } from '../../helpers/paths';
 import { specPath, tempDir } from '../../helpers/runs';
 
-/** Starts `slipkit run` on the fixture spec, waits for the first progress line, sends `signal`. */
-function runAndSignal(signal: NodeJS.Signals, runDir: string): Promise<{ code: number | null; stdout: string }> {
+/** Starts `slipkit run` on a spec (the fixture by default), waits for step 3's progress line, sends `signal`. */
+function runAndSignal(signal: NodeJS.Signals, runDir: string, spec = specPath('external-plugins.json')): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'slipkit.js'), 'run', specPath('external-plugins.json'), '--set', 'train.steps=100000', '--set', 'train.logEvery=1', '--run-dir', runDir], {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'slipkit.js'), 'run', spec, '--set', 'train.steps=100000', '--set', 'train.logEvery=1', '--run-dir', runDir], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SLIPKIT_LOG_LEVEL: 'warn' },
@@ -48,4 +48,23 @@ describe('SIGINT and SIGTERM during training', function () {
       }
     });
   }
+
+  it('SIGINT during a sweep: the running member is KILLED, the rest do not start, exit 130', async () => {
+    const dir = tempDir('signal-sweep');
+    try {
+      const spec = path.join(dir, 'sweep.json');
+      fs.writeFileSync(spec, JSON.stringify({ extends: specPath('external-plugins.json'), sweep: { grid: { seed: [1, 2] } } }));
+      const runs = path.join(dir, 'runs');
+      const { code, stdout } = await runAndSignal('SIGINT', runs, spec);
+      assert.equal(code, 130);
+      const members = fs.readdirSync(runs);
+      assert.equal(members.length, 1, `only the first member ran: ${members.join(', ')}`);
+      const record = JSON.parse(fs.readFileSync(path.join(runs, members[0], 'run.json'), 'utf8'));
+      assert.equal(record.status, 'KILLED');
+      assert.equal(record.sweep.index, 0);
+      assert.match(stdout, /sweep summary \(1 run; [^)]*\):\n\S+-0 +KILLED +seed=1/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
