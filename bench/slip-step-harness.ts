@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../core/data/loader';
 import { buildExperiment, trainableParams } from '../core/engine/experiment';
-import { AdamW } from '../core/engine/optim/adamw';
+import { AdamW, type AdamWOptions } from '../core/engine/optim/adamw';
 import { disposeStepBatch, prepareStepBatch } from '../core/engine/prepare-batch';
 import { plainStep } from '../core/engine/step';
 import { Logger } from '../core/logger';
@@ -32,7 +32,9 @@ export async function benchStep(model: string, batch: number, backend: string): 
   const loaded = resolveExperiment(spec, registry, [`backend=${backend}`, `train.batchSize=${batch}`]);
   const exp = await buildExperiment(loaded, registry, new Logger('warn'), { withTracker: false });
   const params = trainableParams(exp);
-  const opt = new AdamW(params, { betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.1 });
+  // --adamw tf-ops|tensorflow-fused compares the optimizer implementations (default: auto).
+  const implementation = benchArg('adamw', 'auto') as AdamWOptions['implementation'];
+  const opt = new AdamW(params, { betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.1, implementation });
   const size = exp.spec.data.imageSize;
   const rng = new Rng(0);
   const captions = Array.from({ length: batch }, (_, i) => `a photo of a small red circle number ${i} on the left of a blue square`);

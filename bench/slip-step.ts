@@ -10,6 +10,7 @@
  * square-matmul rate, since the ratio depends on how fast each one's BLAS is on that CPU.
  *
  *   node dist/bench/slip-step.js [--model small|vits16] [--batch 64] [--steps 3] [--rounds 1] [--backends tensorflow,wasm,cpu]
+ *                                [--adamw auto|tf-ops|tensorflow-fused]
  */
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -42,7 +43,8 @@ async function child(backend: string, model: string, batch: number, steps: numbe
 }
 
 function runChild(backend: string, model: string, batch: number, steps: number): Figures | string {
-  const r = spawnSync(process.execPath, [__filename, '--child', backend, '--model', model, '--batch', String(batch), '--steps', String(steps)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const args = [__filename, '--child', backend, '--model', model, '--batch', String(batch), '--steps', String(steps), '--adamw', arg('adamw', 'auto')];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Figures;

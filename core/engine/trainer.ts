@@ -83,13 +83,11 @@ export class Trainer {
 
   private checkpoint(best: boolean): void {
     this.state.rng.augment = this.augmentRng.state();
+    const optimizerState = this.optimizer.stateTensors();
+    const optimizer = exportTensors(optimizerState);
+    tf.dispose([...optimizerState.values()]);
     const dir = this.store.save(
-      {
-        weights: exportWeights([...this.params, ...this.ema]),
-        optimizer: exportTensors(this.optimizer.stateTensors()),
-        state: this.state,
-        spec: this.exp.spec,
-      },
+      { weights: exportWeights([...this.params, ...this.ema]), optimizer, state: this.state, spec: this.exp.spec },
       best ? ['last', 'best'] : ['last'],
     );
     this.opts.log.debug(`checkpoint ${dir}`);

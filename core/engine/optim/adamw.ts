@@ -1,16 +1,23 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../../contracts/trainable';
+import { OpsAdamWSlots } from './adamw-ops';
+import type { AdamWSlots, AdamWStep } from './adamw-slots';
+import { TensorflowAdamWSlots, tensorflowFusedAdamAvailable } from './adamw-tensorflow';
 
 export interface AdamWOptions {
   betas: [number, number];
   eps: number;
   weightDecay: number;
+  /**
+   * How updates run: `auto` (default) uses TensorFlow's fused kernel on the native
+   * `tensorflow` backend and tf ops elsewhere; the others force one (for tests and benches).
+   */
+  implementation?: 'auto' | 'tf-ops' | 'tensorflow-fused';
 }
 
-/** Optimiser state for one parameter, by parameter name (what checkpoints store). */
-export interface AdamWSlots {
-  m: tf.Variable;
-  v: tf.Variable;
+function slotsFor(implementation: AdamWOptions['implementation'] = 'auto'): AdamWSlots {
+  if (implementation === 'tensorflow-fused' || (implementation === 'auto' && tensorflowFusedAdamAvailable())) return new TensorflowAdamWSlots();
+  return new OpsAdamWSlots();
 }
 
 /**
@@ -20,7 +27,7 @@ export interface AdamWSlots {
  * `decay: false` (biases, norms, embeddings, logit scale) get no weight decay.
  */
 export class AdamW {
-  private readonly slots = new Map<string, AdamWSlots>();
+  private readonly slots: AdamWSlots;
   /** Number of optimiser steps taken (t in the bias corrections). */
   step = 0;
 
@@ -33,51 +40,41 @@ export class AdamW {
       if (names.has(p.name)) throw new Error(`duplicate parameter name "${p.name}"`);
       names.add(p.name);
     }
+    this.slots = slotsFor(options.implementation);
   }
 
-  private slotsFor(p: NamedVariable): AdamWSlots {
-    let s = this.slots.get(p.name);
-    if (!s) {
-      s = tf.tidy(() => ({
-        m: tf.variable(tf.zerosLike(p.variable), false),
-        v: tf.variable(tf.zerosLike(p.variable), false),
-      }));
-      this.slots.set(p.name, s);
-    }
-    return s;
+  /** `tf-ops` or `tensorflow-fused`: which implementation runs the updates. */
+  get implementation(): string {
+    return this.slots.kind;
   }
 
   /** Applies one update with learning rate `lr`; `grads` maps parameter name to gradient. */
   apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
     this.step += 1;
-    const [b1, b2] = this.options.betas;
-    const bc1 = 1 - Math.pow(b1, this.step);
-    const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, this.step));
-    const stepSize = lr / bc1;
-    for (const p of this.params) {
-      const g = grads.get(p.name);
-      if (!g) continue;
-      const s = this.slotsFor(p);
-      tf.tidy(() => {
-        const m = tf.add(tf.mul(s.m, b1), tf.mul(g, 1 - b1));
-        const v = tf.add(tf.mul(s.v, b2), tf.mul(tf.square(g), 1 - b2));
-        const wd = p.decay ? this.options.weightDecay : 0;
-        const decayed = wd > 0 ? tf.mul(p.variable, 1 - lr * wd) : p.variable;
-        const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), this.options.eps);
-        const updated = tf.sub(decayed, tf.mul(tf.div(m, denom), stepSize));
-        s.m.assign(m);
-        s.v.assign(v);
-        p.variable.assign(updated);
-      });
+    const [beta1, beta2] = this.options.betas;
+    const step: AdamWStep = { t: this.step, lr, beta1, beta2, eps: this.options.eps };
+    try {
+      for (const p of this.params) {
+        const g = grads.get(p.name);
+        if (!g) continue;
+        const decayFactor = p.decay && this.options.weightDecay > 0 ? 1 - lr * this.options.weightDecay : 1;
+        this.slots.update(p, g, decayFactor, step);
+      }
+    } finally {
+      this.slots.endStep();
     }
   }
 
-  /** State tensors by name (`<param>.exp_avg`, `<param>.exp_avg_sq`) for checkpoints. */
+  /**
+   * State tensors by name (`<param>.exp_avg`, `<param>.exp_avg_sq`) for checkpoints:
+   * copies that the caller disposes.
+   */
   stateTensors(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
-    for (const [name, s] of this.slots) {
-      out.set(`${name}.exp_avg`, s.m);
-      out.set(`${name}.exp_avg_sq`, s.v);
+    for (const name of this.slots.names()) {
+      const moments = this.slots.read(name)!;
+      out.set(`${name}.exp_avg`, moments.m);
+      out.set(`${name}.exp_avg_sq`, moments.v);
     }
     return out;
   }
@@ -90,16 +87,11 @@ export class AdamW {
       const match = /^(.*)\.(exp_avg|exp_avg_sq)$/.exec(key);
       const p = match && byName.get(match[1]);
       if (!match || !p) throw new Error(`optimizer state "${key}" matches no parameter`);
-      const s = this.slotsFor(p);
-      (match[2] === 'exp_avg' ? s.m : s.v).assign(value);
+      this.slots.write(p, match[2] === 'exp_avg' ? 'm' : 'v', value);
     }
   }
 
   dispose(): void {
-    for (const s of this.slots.values()) {
-      s.m.dispose();
-      s.v.dispose();
-    }
-    this.slots.clear();
+    this.slots.dispose();
   }
 }

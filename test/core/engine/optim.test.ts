@@ -43,6 +43,7 @@ describe('AdamW (against torch.optim.AdamW)', () => {
     const state = opt.stateTensors();
     assertClose(state.get('w.exp_avg')!.dataSync(), a.exp_avg_w, 1e-5, 1e-8, 'exp_avg');
     assertClose(state.get('w.exp_avg_sq')!.dataSync(), a.exp_avg_sq_w, 1e-5, 1e-10, 'exp_avg_sq');
+    tf.dispose([...state.values()]);
     opt.dispose();
     tf.dispose([w, b]);
   });
