@@ -44,7 +44,8 @@ let handleCounter = 0;
  * AdamW on the native backend with TensorFlow's own fused kernel, ResourceApplyAdam: one
  * multithreaded pass updates m, v and the parameter in place, instead of about thirteen
  * element-wise tf ops that each read and write the whole parameter (on the benchmark's
- * 37 M-parameter SLIP model the optimizer step drops from ~350 ms to ~100 ms).
+ * 37 M-parameter SLIP model the optimizer step drops from ~250 ms to ~65 ms, and peak memory by
+ * 0.8 GiB since no parameter-sized temporaries are allocated).
  *
  * The moments live in TensorFlow resource variables. The parameter's tf.Variable stays the
  * source of truth: each update first copies its value (decayed, when it decays) into the
