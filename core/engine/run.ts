@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../checkpoint/atomic';
 import { CheckpointStore } from '../checkpoint/store';
 import type { RunStatus } from '../contracts/tracker';
@@ -67,6 +68,26 @@ function truncateMetrics(runDir: string, step: number): void {
 }
 
 async function train(loaded: LoadedExperiment, registry: PluginRegistry, runDir: string, options: RunOptions, resumed: boolean): Promise<RunResult> {
+  const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
+  try {
+    return await trainIn(loaded, registry, runDir, options, resumed);
+  } finally {
+    disposeVariablesSince(variablesBefore);
+  }
+}
+
+/**
+ * Disposes the tf variables created since `before`: the run's encoders, projections, objective
+ * heads, EMA copies and evaluator probes. A process that runs several experiments (a sweep)
+ * would otherwise keep every finished run's model in memory.
+ */
+function disposeVariablesSince(before: ReadonlySet<string>): void {
+  for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) {
+    if (!before.has(name)) variable.dispose();
+  }
+}
+
+async function trainIn(loaded: LoadedExperiment, registry: PluginRegistry, runDir: string, options: RunOptions, resumed: boolean): Promise<RunResult> {
   const log = options.log ?? rootLog;
   const { spec } = loaded;
   const record: RunRecord = { status: 'RUNNING', specFile: loaded.file, baseDir: loaded.baseDir, sweep: loaded.sweep, startedAt: new Date().toISOString() };
