@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { container } from 'tsyringe';
@@ -10,13 +10,9 @@ import { log } from '../../logger';
 import { PluginBuilder } from '../../plugins/builder';
 import { resolveExperiment } from '../../spec/resolve';
 import type { CliContext } from '../context';
-import { collect } from '../options';
+import { collect, integerOption } from '../options';
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
-  return n;
-}
+const positiveInt = integerOption(1, 'a positive integer');
 
 export function registerPreview(program: Command, ctx: CliContext): void {
   program

@@ -1,17 +1,12 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { exitCodeOf, SpecError } from '../../errors';
 import { runExperiment } from '../../engine/run';
 import { formatSweepSummary, runSweep, sweepExitCode } from '../../engine/run-sweep';
 import { resolveExperiments } from '../../spec/resolve';
 import type { CliContext } from '../context';
-import { collect } from '../options';
+import { collect, integerOption } from '../options';
 
-const memberIndex = (text: string): number => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a member index (0, 1, ...)');
-  return n;
-};
+const memberIndex = integerOption(0, 'a member index (0, 1, ...)');
 
 export function registerRun(program: Command, ctx: CliContext): void {
   program
