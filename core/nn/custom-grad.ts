@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * True while a gradient tape is recording (inside tf.grads, tf.variableGrads and the
+ * like), i.e. when a custom-gradient forward pass should prepare and save what its
+ * backward pass needs. An evaluation forward pass skips that work.
+ */
+export const isRecordingGradients = (): boolean => tf.engine().state.gradientDepth > 0;
+
 export type SaveForBackward = (tensors: tf.Tensor[]) => void;
 
 export interface CustomGradForward<T extends tf.Tensor> {

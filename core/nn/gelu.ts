@@ -1,27 +1,49 @@
 import * as tf from '@tensorflow/tfjs';
-import { withCustomGrad } from './custom-grad';
+import { isRecordingGradients, withCustomGrad } from './custom-grad';
 
 const INV_SQRT2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+/** ln(1/√(2π)): φ(x) = exp(ln(1/√(2π)) − x²/2), so the constant folds into the exponent. */
+const LOG_INV_SQRT_2PI = -0.5 * Math.log(2 * Math.PI);
 
-/** Φ(x), the standard normal CDF: GELU(x) = x·Φ(x). */
-export const normalCdf = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, INV_SQRT2)))));
-
-/** GELU′(x) = Φ(x) + x·φ(x), given Φ(x). */
-export const geluDerivative = (x: tf.Tensor, cdf: tf.Tensor): tf.Tensor =>
-  tf.tidy(() => tf.add(cdf, tf.mul(x, tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(tf.square(x), -0.5))))));
+export interface GeluOutputs<T extends tf.Tensor> {
+  /** GELU(x) = x·Φ(x), Φ the standard normal CDF (PyTorch's exact nn.GELU()). */
+  value: T;
+  /** GELU′(x) = Φ(x) + x·φ(x); only when asked for. */
+  derivative?: T;
+}
 
 /**
- * Exact GELU, x·Φ(x) (PyTorch's nn.GELU() default), as one tape node that keeps only its
- * input. The plain formulation (`gelu` in ./linear) keeps four intermediates of the
+ * GELU and, when a backward pass will need it, its derivative, sharing u = x/√2 and Φ(x).
+ *
+ * Why the derivative is computed in the forward pass: the backward pass then costs one
+ * multiply, and the layer keeps GELU′(x) instead of x (the same memory). Recomputing it
+ * from x in the backward pass took eleven element-wise kernels over the MLP's widest
+ * tensor; computed here from the shared terms it takes five.
+ */
+export function geluForward<T extends tf.Tensor>(x: T, withDerivative: boolean): GeluOutputs<T> {
+  return tf.tidy(() => {
+    const u = tf.mul(x, INV_SQRT2);
+    const cdf = tf.mul(tf.add(tf.erf(u), 1), 0.5);
+    const value = tf.mul(x, cdf) as T;
+    if (!withDerivative) return { value };
+    // x·φ(x) = x·exp(ln(1/√(2π)) − u²), since u² = x²/2
+    const derivative = tf.add(cdf, tf.mul(x, tf.exp(tf.sub(LOG_INV_SQRT_2PI, tf.square(u))))) as T;
+    return { value, derivative };
+  });
+}
+
+/**
+ * Exact GELU, x·Φ(x) (PyTorch's nn.GELU() default), as one tape node that keeps only
+ * GELU′(x). The plain formulation (`gelu` in ./linear) keeps four intermediates of the
  * same size for its gradient.
  */
 export function gelu<T extends tf.Tensor>(x: T): T {
   return withCustomGrad<T>([x], (save) => {
-    save([x]);
+    const { value, derivative } = geluForward(x, isRecordingGradients());
+    if (derivative) save([derivative]);
     return {
-      value: tf.mul(x, normalCdf(x)) as T,
-      gradients: (dy, [input]) => [tf.tidy(() => tf.mul(dy, geluDerivative(input, normalCdf(input))))],
+      value,
+      gradients: (dy, [savedDerivative]) => [tf.mul(dy, savedDerivative)],
     };
   });
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { attentionBackward, attentionForward, type AttentionShape } from './attention';
-import { withCustomGrad } from './custom-grad';
+import { isRecordingGradients, withCustomGrad } from './custom-grad';
 import type { DenseLayer } from './dense';
-import { geluDerivative, normalCdf } from './gelu';
+import { geluForward } from './gelu';
 import { layerNormBackward, normalise, type LayerNorm } from './layer-norm';
 
 /** The parameters of one pre-LN transformer block. */
@@ -26,9 +26,12 @@ const affine = (xHat: tf.Tensor, norm: LayerNorm): tf.Tensor2D => tf.add(tf.mul(
  * Why one node: tfjs keeps every tape node's saved tensors, and the gradient of every
  * intermediate, until the whole backward pass ends, so a chain of small ops peaks at
  * about twice its activations. This node keeps only x̂ and 1/σ of both norms, qkv, the
- * attention probabilities, the attention output and the MLP's pre-activation (about 10·W
- * floats per token plus the attention maps; PyTorch keeps about 16·W), frees them as its
- * backward pass consumes them, and recomputes what is cheap (the norms' outputs, the GELU).
+ * attention probabilities, the attention output, and the GELU's output and derivative
+ * (about 14·W floats per token plus the attention maps; PyTorch keeps about 16·W), frees
+ * them as its backward pass consumes them, and recomputes what is cheap (the norms'
+ * outputs). The GELU derivative is computed in the forward pass from terms it shares with
+ * the GELU, which costs less than recomputing both from the pre-activation afterwards
+ * (see geluForward). An evaluation pass (no tape recording) saves nothing.
  */
 export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: AttentionShape): tf.Tensor2D {
   const inputs = [
@@ -42,9 +45,9 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
     const { output: context, probs } = attentionForward(qkv, shape);
     const attended = tf.add(x, linear(context, p.proj)) as tf.Tensor2D;
     const n2 = normalise(attended, p.norm2.eps);
-    const hidden = linear(affine(n2.xHat, p.norm2), p.fc1);
-    const activated = tf.mul(hidden, normalCdf(hidden)) as tf.Tensor2D;
-    save([n1.xHat, n1.invStd, qkv, probs, context, n2.xHat, n2.invStd, hidden]);
+    const recording = isRecordingGradients();
+    const { value: activated, derivative: geluPrime } = geluForward(linear(affine(n2.xHat, p.norm2), p.fc1), recording);
+    if (recording) save([n1.xHat, n1.invStd, qkv, probs, context, n2.xHat, n2.invStd, activated, geluPrime as tf.Tensor2D]);
     return {
       value: tf.add(attended, linear(activated, p.fc2)) as tf.Tensor2D,
       gradients: (dy, saved) => preNormBlockBackward(dy, saved, p, shape),
@@ -54,19 +57,17 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
 
 /** The backward pass of preNormBlock, freeing each saved tensor once it is used. Gradients in input order. */
 function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlockParams, shape: AttentionShape): tf.Tensor[] {
-  const [xHat1, invStd1, qkv, probs, context, xHat2, invStd2, hidden] = saved;
+  const [xHat1, invStd1, qkv, probs, context, xHat2, invStd2, activated, geluPrime] = saved;
 
   // MLP half: out = a + fc2(gelu(fc1(norm2(a))))
   const [dAttended, dGamma2, dBeta2, dW1, dB1, dW2, dB2] = tf.tidy(() => {
-    const cdf = normalCdf(hidden);
-    const activated = tf.mul(hidden, cdf);
     const dW2 = tf.matMul(activated as tf.Tensor2D, dy, true, false);
-    const dHidden = tf.mul(tf.matMul(dy, p.fc2.weight, false, true), geluDerivative(hidden, cdf)) as tf.Tensor2D;
+    const dHidden = tf.mul(tf.matMul(dy, p.fc2.weight, false, true), geluPrime) as tf.Tensor2D;
     const dW1 = tf.matMul(affine(xHat2, p.norm2), dHidden, true, false);
     const [dNorm2In, dGamma2, dBeta2] = layerNormBackward(tf.matMul(dHidden, p.fc1.weight, false, true), xHat2, invStd2, p.norm2.weight);
     return [tf.add(dy, dNorm2In), dGamma2, dBeta2, dW1, tf.sum(dHidden, 0), dW2, tf.sum(dy, 0)];
   });
-  tf.dispose([hidden, xHat2, invStd2]);
+  tf.dispose([activated, geluPrime, xHat2, invStd2]);
 
   // Attention half: a = x + proj(attention(qkv(norm1(x))))
   const [dx, dGamma1, dBeta1, dWqkv, dBqkv, dWproj, dBproj] = tf.tidy(() => {

@@ -113,7 +113,7 @@ describe('memory-lean layers with custom gradients', () => {
     });
   }
 
-  it('preNormBlock keeps only x̂ and 1/σ of both norms, qkv, the attention maps and output, and the MLP pre-activation', () => {
+  it('preNormBlock keeps only x̂ and 1/σ of both norms, qkv, the attention maps and output, and the GELU output and derivative', () => {
     const [batch, tokens, heads, width] = [2, 5, 2, 8];
     const n = batch * tokens;
     const block = new TransformerBlock('b', {
@@ -129,10 +129,24 @@ describe('memory-lean layers with custom gradients', () => {
       keptBytes = tf.memory().numBytes - before;
       return tf.sum(out);
     }, vars));
-    const savedFloats = n * width * (1 + 3 + 1 + 1 + 4) + 2 * n + batch * heads * tokens * tokens;
+    const savedFloats = n * width * (1 + 3 + 1 + 1 + 4 + 4) + 2 * n + batch * heads * tokens * tokens;
     const outputFloats = n * width;
     assert.equal(keptBytes, 4 * (savedFloats + outputFloats));
     tf.dispose([x, ...vars]);
+  });
+
+  it('preNormBlock and gelu keep nothing but their output when no gradient is being recorded', () => {
+    const [batch, tokens, heads, width] = [2, 5, 2, 8];
+    const block = new TransformerBlock('b', {
+      width, depth: 1, heads, mlpRatio: 4, layerNormEps: 1e-5, causal: false,
+      blockPrefix: () => 'b', naming: TIMM_BLOCK_NAMING, initStd: { qkv: 0.4, proj: 0.4, fc1: 0.4, fc2: 0.2 },
+    }, new ParamSeeds(3, 'test'));
+    const x = randn([batch * tokens, width]);
+    const before = tf.memory().numTensors;
+    const out = block.apply(x as tf.Tensor2D, batch, tokens);
+    const activated = gelu(out);
+    assert.equal(tf.memory().numTensors, before + 2);
+    tf.dispose([x, out, activated, ...block.variables().map((v) => v.variable)]);
   });
 
   it('dense equals matMul + bias, with and without bias', () => {
