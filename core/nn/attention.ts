@@ -46,33 +46,52 @@ function packHeads(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, s: AttentionS
   return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [s.batch * s.tokens, 3 * s.heads * headDim]);
 }
 
-/** Forward attention: the output [B·T, W] and the attention probabilities P [B·H, T, T] its gradient needs. */
-export function attentionForward(qkv: tf.Tensor2D, shape: AttentionShape): { output: tf.Tensor2D; probs: tf.Tensor3D } {
+/** What attention keeps for its backward pass besides the probabilities: q (already scaled by 1/√d), k and v, each [B·H, T, d]. */
+export interface AttentionHeads {
+  q: tf.Tensor3D;
+  k: tf.Tensor3D;
+  v: tf.Tensor3D;
+}
+
+/**
+ * Forward attention: the output [B·T, W], and the attention probabilities P [B·H, T, T] and
+ * split heads its gradient needs (kept split, so the backward pass does not transpose qkv again).
+ * `queriesPrescaled`: the caller has folded 1/√d into the query projection (see preNormBlock),
+ * so q·kᵀ needs no scaling here.
+ */
+export function attentionForward(
+  qkv: tf.Tensor2D,
+  shape: AttentionShape,
+  queriesPrescaled = false,
+): { output: tf.Tensor2D; probs: tf.Tensor3D; heads: AttentionHeads } {
   const headDim = qkv.shape[1] / 3 / shape.heads;
   return tf.tidy(() => {
-    const [q, k, v] = splitHeads(qkv, shape, headDim);
-    let scores: tf.Tensor3D = tf.matMul(tf.mul(q, 1 / Math.sqrt(headDim)), k, false, true);
+    const [rawQ, k, v] = splitHeads(qkv, shape, headDim);
+    const q = queriesPrescaled ? rawQ : (tf.mul(rawQ, 1 / Math.sqrt(headDim)) as tf.Tensor3D);
+    let scores: tf.Tensor3D = tf.matMul(q, k, false, true);
     if (shape.causal) scores = tf.add(scores, tf.tensor2d(causalMaskValues(shape.tokens), [shape.tokens, shape.tokens]));
     const probs = tf.softmax(scores) as tf.Tensor3D;
-    return { output: mergeHeads(tf.matMul(probs, v), shape, headDim), probs };
+    return { output: mergeHeads(tf.matMul(probs, v), shape, headDim), probs, heads: { q, k, v } };
   });
 }
 
 /**
  * Gradient of attentionForward with respect to qkv, given the output gradient dy [B·T, W].
- * With dO the output gradient per head:
- *   dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dQ = dS·K/√d,  dK = dSᵀ·Q/√d.
+ * With dO the output gradient per head and q the scaled queries:
+ *   dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dq = dS·K,  dK = dSᵀ·q,
+ * and dQ = dq/√d unless the queries were prescaled by the caller's weights.
  */
-export function attentionBackward(dy: tf.Tensor2D, qkv: tf.Tensor2D, probs: tf.Tensor3D, shape: AttentionShape): tf.Tensor2D {
-  const headDim = qkv.shape[1] / 3 / shape.heads;
+export function attentionBackward(dy: tf.Tensor2D, heads: AttentionHeads, probs: tf.Tensor3D, shape: AttentionShape, queriesPrescaled = false): tf.Tensor2D {
+  const headDim = heads.q.shape[2];
   return tf.tidy(() => {
-    const [q, k, v] = splitHeads(qkv, shape, headDim);
+    const { q, k, v } = heads;
     const dOut = tf.transpose(tf.reshape(dy, [shape.batch, shape.tokens, shape.heads, headDim]), [0, 2, 1, 3]);
     const dO = tf.reshape(dOut, [shape.batch * shape.heads, shape.tokens, headDim]) as tf.Tensor3D;
     const dV: tf.Tensor3D = tf.matMul(probs, dO, true, false);
     const dP: tf.Tensor3D = tf.matMul(dO, v, false, true);
-    const dScores: tf.Tensor3D = tf.mul(tf.mul(probs, tf.sub(dP, tf.sum(tf.mul(dP, probs), -1, true))), 1 / Math.sqrt(headDim));
-    const dQ: tf.Tensor3D = tf.matMul(dScores, k);
+    const dScores: tf.Tensor3D = tf.mul(probs, tf.sub(dP, tf.sum(tf.mul(dP, probs), -1, true)));
+    const dScaledQ: tf.Tensor3D = tf.matMul(dScores, k);
+    const dQ = queriesPrescaled ? dScaledQ : (tf.mul(dScaledQ, 1 / Math.sqrt(headDim)) as tf.Tensor3D);
     const dK: tf.Tensor3D = tf.matMul(dScores, q, true, false);
     return packHeads(dQ, dK, dV, shape, headDim);
   });
@@ -81,15 +100,17 @@ export function attentionBackward(dy: tf.Tensor2D, qkv: tf.Tensor2D, probs: tf.T
 /**
  * Scaled dot-product self-attention from packed projections: qkv [B·T, 3·W] → [B·T, W],
  * softmax(q·kᵀ/√d + mask)·v per head, computed with batched matMuls over [B·H, T, d].
- * One tape node that keeps qkv and the attention probabilities.
+ * One tape node that keeps the split heads and the attention probabilities.
  */
 export function selfAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
   return withCustomGrad<tf.Tensor2D>([qkv], (save) => {
-    const { output, probs } = attentionForward(qkv, shape);
-    save([qkv, probs]);
+    const { output, probs, heads } = attentionForward(qkv, shape);
+    save([heads.q, heads.k, heads.v, probs]);
     return {
       value: output,
-      gradients: (dy, [savedQkv, savedProbs]) => [attentionBackward(dy, savedQkv as tf.Tensor2D, savedProbs as tf.Tensor3D, shape)],
+      gradients: (dy, [q, k, v, savedProbs]) => [
+        attentionBackward(dy, { q: q as tf.Tensor3D, k: k as tf.Tensor3D, v: v as tf.Tensor3D }, savedProbs as tf.Tensor3D, shape),
+      ],
     };
   });
 }

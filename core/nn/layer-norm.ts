@@ -22,18 +22,26 @@ export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
 
 /** x̂ = (x − mean) / sqrt(var + eps) per row, and 1/σ [N, 1]. */
 export function normalise(x: tf.Tensor2D, eps: number): { xHat: tf.Tensor2D; invStd: tf.Tensor2D } {
-  const { mean, variance } = tf.moments(x, -1, true);
-  const invStd = tf.rsqrt(tf.add(variance, eps)) as tf.Tensor2D;
-  return { xHat: tf.mul(tf.sub(x, mean), invStd), invStd };
+  return tf.tidy(() => {
+    // x − mean once, reused for the variance (tf.moments would subtract twice).
+    const centred = tf.sub(x, tf.mean(x, -1, true));
+    const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps)) as tf.Tensor2D;
+    return { xHat: tf.mul(centred, invStd) as tf.Tensor2D, invStd };
+  });
+}
+
+/** dx of x̂ = normalise(x) given dx̂, x̂ and 1/σ: (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ. */
+export function normaliseBackward(dxHat: tf.Tensor, xHat: tf.Tensor, invStd: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const meanG = tf.mean(dxHat, -1, true);
+    const meanGx = tf.mean(tf.mul(dxHat, xHat), -1, true);
+    return tf.mul(tf.sub(tf.sub(dxHat, meanG), tf.mul(xHat, meanGx)), invStd);
+  });
 }
 
 /** [dx, dγ, dβ] of y = x̂·γ + β given dy, x̂ and 1/σ (see layerNorm). */
 export function layerNormBackward(dy: tf.Tensor, xHat: tf.Tensor, invStd: tf.Tensor, gamma: tf.Tensor): tf.Tensor[] {
-  const g = tf.mul(dy, gamma);
-  const meanG = tf.mean(g, -1, true);
-  const meanGx = tf.mean(tf.mul(g, xHat), -1, true);
-  const dx = tf.mul(tf.sub(tf.sub(g, meanG), tf.mul(xHat, meanGx)), invStd);
-  return [dx, tf.sum(tf.mul(dy, xHat), 0), tf.sum(dy, 0)];
+  return [normaliseBackward(tf.mul(dy, gamma), xHat, invStd), tf.sum(tf.mul(dy, xHat), 0), tf.sum(dy, 0)];
 }
 
 /** LayerNorm with learned scale (`weight`, ones) and shift (`bias`, zeros); neither decays. */

@@ -6,6 +6,7 @@ import { embeddingLookup } from '../../core/nn/embedding';
 import { gelu } from '../../core/nn/gelu';
 import type { DenseLayer } from '../../core/nn/dense';
 import { type LayerNorm, layerNorm } from '../../core/nn/layer-norm';
+import { foldNormIntoLinear, unfoldGradients } from '../../core/nn/norm-folding';
 import { ParamSeeds } from '../../core/nn/param-seeds';
 import { TIMM_BLOCK_NAMING, TransformerBlock } from '../../core/nn/transformer';
 import { gelu as plainGelu } from '../../core/nn/linear';
@@ -148,6 +149,34 @@ describe('memory-lean layers with custom gradients', () => {
     assert.equal(tf.memory().numTensors, before + 2);
     tf.dispose([x, out, activated, ...block.variables().map((v) => v.variable)]);
   });
+
+  for (const scaled of [false, true]) {
+    it(`folding a norm's γ, β${scaled ? ' and a column scale' : ''} into the next linear layer keeps its output and gradients`, () => {
+      const [n, width, out] = [6, 4, 5];
+      const norm = { weight: randn([width], 0.5), bias: randn([width], 0.5) } as unknown as LayerNorm;
+      const layer = { weight: randn([width, out]), bias: randn([out]) } as unknown as DenseLayer;
+      const scale = scaled ? (tf.add(1, randn([out], 0.5)) as tf.Tensor1D) : undefined;
+      const xHat = randn([n, width]);
+      const dy = randn([n, out]);
+      tf.tidy(() => {
+        const plain = (w: tf.Tensor, b: tf.Tensor, g: tf.Tensor, be: tf.Tensor) => {
+          const y = tf.add(tf.matMul(tf.add(tf.mul(xHat, g), be) as tf.Tensor2D, w as tf.Tensor2D), b);
+          return scale ? tf.mul(y, scale) : y;
+        };
+        const folded = foldNormIntoLinear(norm, layer, scale);
+        const yFolded = tf.add(tf.matMul(xHat as tf.Tensor2D, folded.weight), folded.bias);
+        const yPlain = plain(layer.weight, layer.bias, norm.weight, norm.bias);
+        assert.ok(relativeError(yFolded, yPlain) < 1e-6, `outputs differ: ${relativeError(yFolded, yPlain)}`);
+        const [dW, dB, dG, dBe] = tf.grads((w, b, g, be) => tf.sum(tf.mul(plain(w, b, g, be), dy)))([layer.weight, layer.bias, norm.weight, norm.bias]);
+        const u = unfoldGradients(tf.matMul(xHat as tf.Tensor2D, dy as tf.Tensor2D, true, false), tf.sum(dy, 0), norm, layer, scale);
+        for (const [name, mine, reference] of [['weight', u.weight, dW], ['bias', u.bias, dB], ['gamma', u.gamma, dG], ['beta', u.beta, dBe]] as const) {
+          assert.deepEqual(mine.shape, reference.shape, `${name} shape`);
+          assert.ok(relativeError(mine, reference) < 1e-5, `d${name} differs: ${relativeError(mine, reference)}`);
+        }
+      });
+      tf.dispose([norm.weight, norm.bias, layer.weight, layer.bias, xHat, dy, ...(scale ? [scale] : [])]);
+    });
+  }
 
   it('dense equals matMul + bias, with and without bias', () => {
     const x = randn([7, 5]);
