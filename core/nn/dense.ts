@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
 import { withCustomGrad } from './custom-grad';
 import { constantVariable, truncNormalVariable } from './init';
+import { linear2d, matMul2d } from './matmul';
 import type { ParamSeeds } from './param-seeds';
 
 /**
- * y = x·W (+ b) for 2-D x [N, in] and W [in, out], as one fused matMul + bias kernel.
+ * y = x·W (+ b) for 2-D x [N, in] and W [in, out] (see linear2d).
  *
  * Its gradient keeps only x (and W, a variable that is alive anyway). tf.fused.matMul's
  * own gradient also keeps its output, which in a transformer is one more [N, out]
@@ -16,10 +17,10 @@ export function dense(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): 
   return withCustomGrad<tf.Tensor2D>(inputs, (save) => {
     save([x]);
     return {
-      value: tf.fused.matMul({ a: x, b: weight, bias }) as tf.Tensor2D,
+      value: linear2d(x, weight, bias),
       gradients: (dy, [input]) => {
-        const dx = tf.matMul(dy, weight, false, true);
-        const dw = tf.matMul(input as tf.Tensor2D, dy, true, false);
+        const dx = matMul2d(dy, weight, false, true);
+        const dw = matMul2d(input as tf.Tensor2D, dy, true, false);
         return bias ? [dx, dw, tf.sum(dy, 0)] : [dx, dw];
       },
     };

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DenseLayer } from './dense';
 import type { LayerNorm } from './layer-norm';
+import { matMul2d } from './matmul';
 
 /**
  * A LayerNorm's scale and shift folded into the linear layer that reads its output, with
@@ -21,7 +22,7 @@ export interface FoldedLinear {
 /** W′ and b′ (see FoldedLinear). `columnScale` [out], when given, multiplies every output column. */
 export function foldNormIntoLinear(norm: LayerNorm, layer: DenseLayer, columnScale?: tf.Tensor1D): FoldedLinear {
   return tf.tidy(() => {
-    const shifted = tf.add(tf.matMul(tf.reshape(norm.bias, [1, -1]), layer.weight), layer.bias);
+    const shifted = tf.add(matMul2d(tf.reshape(norm.bias, [1, -1]) as tf.Tensor2D, layer.weight), layer.bias);
     let weight = tf.mul(tf.reshape(norm.weight, [-1, 1]), layer.weight) as tf.Tensor2D;
     let bias = tf.reshape(shifted, [-1]) as tf.Tensor1D;
     if (columnScale) {
@@ -49,14 +50,14 @@ export interface UnfoldedGradients {
  */
 export function unfoldGradients(dFoldedWeight: tf.Tensor2D, dFoldedBias: tf.Tensor1D, norm: LayerNorm, layer: DenseLayer, columnScale?: tf.Tensor1D): UnfoldedGradients {
   return tf.tidy(() => {
-    const scaledWeight = columnScale ? tf.mul(layer.weight, columnScale) : layer.weight;
+    const scaledWeight: tf.Tensor2D = columnScale ? tf.mul(layer.weight, columnScale) : layer.weight;
     const bias = (columnScale ? tf.mul(dFoldedBias, columnScale) : dFoldedBias) as tf.Tensor1D;
     const weight = tf.add(
       tf.mul(tf.reshape(norm.weight, [-1, 1]), columnScale ? tf.mul(dFoldedWeight, columnScale) : dFoldedWeight),
-      tf.matMul(tf.reshape(norm.bias, [-1, 1]), tf.reshape(bias, [1, -1])),
+      matMul2d(tf.reshape(norm.bias, [-1, 1]) as tf.Tensor2D, tf.reshape(bias, [1, -1]) as tf.Tensor2D),
     ) as tf.Tensor2D;
     const gamma = tf.sum(tf.mul(dFoldedWeight, scaledWeight), 1) as tf.Tensor1D;
-    const beta = tf.reshape(tf.matMul(scaledWeight, tf.reshape(dFoldedBias, [-1, 1])), [-1]) as tf.Tensor1D;
+    const beta = tf.reshape(matMul2d(scaledWeight, tf.reshape(dFoldedBias, [-1, 1]) as tf.Tensor2D), [-1]) as tf.Tensor1D;
     return { weight, bias, gamma, beta };
   });
 }

@@ -3,6 +3,7 @@ import { attentionBackward, attentionForward, type AttentionShape } from './atte
 import { isRecordingGradients, withCustomGrad } from './custom-grad';
 import type { DenseLayer } from './dense';
 import { geluForward } from './gelu';
+import { linear2d, matMul2d } from './matmul';
 import { normalise, normaliseBackward, type LayerNorm } from './layer-norm';
 import { foldNormIntoLinear, unfoldGradients } from './norm-folding';
 
@@ -16,7 +17,7 @@ export interface PreNormBlockParams {
   fc2: DenseLayer;
 }
 
-const linear = (x: tf.Tensor2D, layer: { weight: tf.Tensor2D; bias: tf.Tensor1D }): tf.Tensor2D => tf.fused.matMul({ a: x, b: layer.weight, bias: layer.bias }) as tf.Tensor2D;
+const linear = (x: tf.Tensor2D, layer: { weight: tf.Tensor2D; bias: tf.Tensor1D }): tf.Tensor2D => linear2d(x, layer.weight, layer.bias);
 
 const queryScaleCache = new Map<string, Float32Array>();
 
@@ -79,11 +80,11 @@ function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlo
 
   // MLP half: out = a + fc2(gelu(x̂₂·W₁′ + b₁′))
   const [dAttended, dGamma2, dBeta2, dW1, dB1, dW2, dB2] = tf.tidy(() => {
-    const dW2 = tf.matMul(activated as tf.Tensor2D, dy, true, false);
-    const dHidden = tf.mul(tf.matMul(dy, p.fc2.weight, false, true), geluPrime) as tf.Tensor2D;
+    const dW2 = matMul2d(activated as tf.Tensor2D, dy, true, false);
+    const dHidden = tf.mul(matMul2d(dy, p.fc2.weight, false, true), geluPrime) as tf.Tensor2D;
     const fc1 = foldNormIntoLinear(p.norm2, p.fc1);
-    const d = unfoldGradients(tf.matMul(xHat2 as tf.Tensor2D, dHidden, true, false), tf.sum(dHidden, 0), p.norm2, p.fc1);
-    const dNorm2In = normaliseBackward(tf.matMul(dHidden, fc1.weight, false, true), xHat2, invStd2);
+    const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dHidden, true, false), tf.sum(dHidden, 0), p.norm2, p.fc1);
+    const dNorm2In = normaliseBackward(matMul2d(dHidden, fc1.weight, false, true), xHat2, invStd2);
     return [tf.add(dy, dNorm2In), d.gamma, d.beta, d.weight, d.bias, dW2, tf.sum(dy, 0)];
   });
   tf.dispose([activated, geluPrime, xHat2, invStd2]);
@@ -91,13 +92,13 @@ function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlo
   // Attention half: a = x + proj(attention(x̂₁·W_qkv′ + b_qkv′))
   const [dx, dGamma1, dBeta1, dWqkv, dBqkv, dWproj, dBproj] = tf.tidy(() => {
     const dA = dAttended as tf.Tensor2D;
-    const dWproj = tf.matMul(context as tf.Tensor2D, dA, true, false);
+    const dWproj = matMul2d(context as tf.Tensor2D, dA, true, false);
     const heads = { q: q as tf.Tensor3D, k: k as tf.Tensor3D, v: v as tf.Tensor3D };
-    const dQkv = attentionBackward(tf.matMul(dA, p.proj.weight, false, true), heads, probs as tf.Tensor3D, shape, true);
+    const dQkv = attentionBackward(matMul2d(dA, p.proj.weight, false, true), heads, probs as tf.Tensor3D, shape, true);
     const scale = queryColumnScale(dA.shape[1], shape.heads);
     const qkv = foldNormIntoLinear(p.norm1, p.qkv, scale);
-    const d = unfoldGradients(tf.matMul(xHat1 as tf.Tensor2D, dQkv, true, false), tf.sum(dQkv, 0), p.norm1, p.qkv, scale);
-    const dNorm1In = normaliseBackward(tf.matMul(dQkv, qkv.weight, false, true), xHat1, invStd1);
+    const d = unfoldGradients(matMul2d(xHat1 as tf.Tensor2D, dQkv, true, false), tf.sum(dQkv, 0), p.norm1, p.qkv, scale);
+    const dNorm1In = normaliseBackward(matMul2d(dQkv, qkv.weight, false, true), xHat1, invStd1);
     return [tf.add(dA, dNorm1In), d.gamma, d.beta, d.weight, d.bias, dWproj, tf.sum(dA, 0)];
   });
   tf.dispose([dAttended, context, q, k, v, probs, xHat1, invStd1]);

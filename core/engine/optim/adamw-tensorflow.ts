@@ -1,34 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../../contracts/trainable';
+import { activeOpRunner, type OpAttr, type TensorflowOpRunner } from '../../backend/tensorflow-ops';
 import type { AdamWMoments, AdamWSlots, AdamWStep } from './adamw-slots';
-
-/** One op attribute as tfjs-node's binding takes it. */
-interface OpAttr {
-  name: string;
-  type: number;
-  value: string | number | boolean | number[];
-}
-
-/**
- * The part of tfjs-node's backend (NodeJSKernelBackend) used here: running any TensorFlow
- * op by name. Resource handles come back as tensors of dtype 'string'.
- */
-interface TensorflowOpRunner {
-  binding: { TF_ATTR_STRING: number; TF_ATTR_TYPE: number; TF_ATTR_SHAPE: number; TF_ATTR_BOOL: number; TF_FLOAT: number; TF_RESOURCE: number };
-  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
-  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
-}
-
-function asOpRunner(backend: unknown): TensorflowOpRunner | undefined {
-  const b = backend as Partial<TensorflowOpRunner> | undefined;
-  return b && typeof b.executeSingleOutput === 'function' && typeof b.executeMultipleOutputs === 'function' && typeof b.binding?.TF_RESOURCE === 'number'
-    ? (b as TensorflowOpRunner)
-    : undefined;
-}
 
 /** True when the active backend is tfjs-node's and can run TensorFlow's resource-variable ops. */
 export function tensorflowFusedAdamAvailable(): boolean {
-  return tf.getBackend() === 'tensorflow' && asOpRunner(tf.backend()) !== undefined;
+  return activeOpRunner() !== undefined;
 }
 
 interface ResourceSlots {
@@ -62,8 +39,8 @@ export class TensorflowAdamWSlots implements AdamWSlots {
   private scalars: { step: AdamWStep; tensors: tf.Tensor[] } | undefined;
 
   constructor() {
-    const ops = asOpRunner(tf.backend());
-    if (!ops || tf.getBackend() !== 'tensorflow') throw new Error(`the fused AdamW needs the tensorflow backend (active: ${tf.getBackend()})`);
+    const ops = activeOpRunner();
+    if (!ops) throw new Error(`the fused AdamW needs the tensorflow backend (active: ${tf.getBackend()})`);
     this.ops = ops;
   }
 
