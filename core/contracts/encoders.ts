@@ -13,6 +13,13 @@ export interface ImageEncoder extends Trainable {
   readonly featureDim: number;
   /** Expected input side (square images). */
   readonly imageSize: number;
+  /**
+   * True when each image's output depends on that image alone (no batch statistics, e.g. a
+   * ViT with LayerNorm; not a ResNet with BatchNorm in training mode). The engine then runs a
+   * step's views through one forward pass instead of one per view: the same result, fewer and
+   * larger kernels.
+   */
+  readonly batchIndependent?: boolean;
   forward(images: tf.Tensor4D, options?: { returnTokens?: boolean; training?: boolean }): ImageEncoderOutput;
 }
 

@@ -3,6 +3,7 @@ import { applyView } from '../data/views';
 import type { Batch } from '../data/loader';
 import type { Rng } from '../random';
 import type { Experiment } from './experiment';
+import { encodeViews } from './encode-views';
 import type { StepBatch } from './step';
 
 /**
@@ -29,9 +30,14 @@ export function prepareStepBatch(exp: Experiment, batch: Batch, rng: Rng): StepB
   const momentum = new Map<string, tf.Tensor2D>();
   exp.slots.forEach((slot, i) => {
     if (!slot.ema) return;
-    for (const key of slot.instances) {
-      momentum.set(`${i}:${key}`, tf.tidy(() => slot.ema!.forward(views.get(key)!, { training: true }).pooled));
-    }
+    const ema = slot.ema;
+    const own = new Map(slot.instances.map((key) => [key, views.get(key)!]));
+    // tf.tidy keeps tensors returned in arrays, not in Maps: return them in key order.
+    const features = tf.tidy(() => {
+      const byKey = encodeViews(ema, own, { training: true });
+      return [...own.keys()].map((key) => byKey.get(key)!);
+    });
+    [...own.keys()].forEach((key, k) => momentum.set(`${i}:${key}`, features[k]));
   });
   return { views, text, momentum };
 }

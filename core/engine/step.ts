@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
+import { encodeViews } from './encode-views';
 import type { DualEncoderModel } from './model';
 import { Memo, objectiveInputs, type FeatureSources, type ObjectiveSlot } from './step-inputs';
 
@@ -87,10 +88,16 @@ export function plainStep(ctx: Context, batch: StepBatch): StepOutcome {
   const losses: tf.Scalar[] = [];
   const metrics = new Map<string, tf.Scalar>();
   const { value, grads } = tf.variableGrads(() => {
-    const feats = new Memo<tf.Tensor2D>();
+    // Every view is encoded, together, when the first objective asks for features.
+    let feats: Map<string, tf.Tensor2D> | undefined;
     const embeds = new Memo<tf.Tensor2D>();
     const src: FeatureSources = {
-      features: (key) => feats.get(key, () => ctx.model.image.forward(batch.views.get(key)!, { training: true }).pooled),
+      features: (key) => {
+        feats ??= encodeViews(ctx.model.image, batch.views, { training: true });
+        const f = feats.get(key);
+        if (!f) throw new Error(`no view "${key}" in this step's batch`);
+        return f;
+      },
       imageEmbedding: (key) => embeds.get(key, () => ctx.model.projectImage(src.features(key))),
       textEmbedding: () =>
         embeds.get('text', () => {

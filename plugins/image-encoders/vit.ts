@@ -77,6 +77,8 @@ export function resolveVitConfig(options: VitOptions, defaultImageSize: number, 
 export class VisionTransformer implements ImageEncoder {
   readonly featureDim: number;
   readonly imageSize: number;
+  /** LayerNorm only: each image's features depend on that image alone. */
+  readonly batchIndependent = true;
   readonly clsToken: tf.Variable<tf.Rank.R3>;
   readonly posEmbed: tf.Variable<tf.Rank.R3>;
   readonly patchEmbed: PatchEmbed;
