@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
 import { withCustomGrad } from './custom-grad';
 import { constantVariable, truncNormalVariable } from './init';
-import { linear2d, matMul2d } from './matmul';
+import { columnSums, linear2d, matMul2d } from './matmul';
 import type { ParamSeeds } from './param-seeds';
 
 /**
@@ -21,7 +21,7 @@ export function dense(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): 
       gradients: (dy, [input]) => {
         const dx = matMul2d(dy, weight, false, true);
         const dw = matMul2d(input as tf.Tensor2D, dy, true, false);
-        return bias ? [dx, dw, tf.sum(dy, 0)] : [dx, dw];
+        return bias ? [dx, dw, columnSums(dy)] : [dx, dw];
       },
     };
   });

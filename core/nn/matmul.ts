@@ -79,3 +79,13 @@ export function linear2d(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D
   }
   return tf.fused.matMul({ a: x, b: weight, bias }) as tf.Tensor2D;
 }
+
+/**
+ * Σ over the rows of a 2-D x [N, D] → [D] (a bias gradient). On the native backend as a
+ * product with a row of ones: TensorFlow's Sum along axis 0 takes about twice as long
+ * (measured on [12480, 768]: 5.8–7.1 ms against 2.3–3.4 ms).
+ */
+export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+  if (x.dtype !== 'float32' || !nativeMatMulAvailable()) return tf.sum(x, 0);
+  return tf.tidy(() => tf.reshape(matMul2d(tf.ones([1, x.shape[0]]) as tf.Tensor2D, x), [x.shape[1]]) as tf.Tensor1D);
+}

@@ -3,7 +3,7 @@ import { attentionBackward, attentionForward, type AttentionShape } from './atte
 import { isRecordingGradients, withCustomGrad } from './custom-grad';
 import type { DenseLayer } from './dense';
 import { geluForward } from './gelu';
-import { linear2d, matMul2d } from './matmul';
+import { columnSums, linear2d, matMul2d } from './matmul';
 import { normalise, normaliseBackward, type LayerNorm } from './layer-norm';
 import { foldNormIntoLinear, unfoldGradients } from './norm-folding';
 
@@ -83,9 +83,9 @@ function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlo
     const dW2 = matMul2d(activated as tf.Tensor2D, dy, true, false);
     const dHidden = tf.mul(matMul2d(dy, p.fc2.weight, false, true), geluPrime) as tf.Tensor2D;
     const fc1 = foldNormIntoLinear(p.norm2, p.fc1);
-    const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dHidden, true, false), tf.sum(dHidden, 0), p.norm2, p.fc1);
+    const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dHidden, true, false), columnSums(dHidden), p.norm2, p.fc1);
     const dNorm2In = normaliseBackward(matMul2d(dHidden, fc1.weight, false, true), xHat2, invStd2);
-    return [tf.add(dy, dNorm2In), d.gamma, d.beta, d.weight, d.bias, dW2, tf.sum(dy, 0)];
+    return [tf.add(dy, dNorm2In), d.gamma, d.beta, d.weight, d.bias, dW2, columnSums(dy)];
   });
   tf.dispose([activated, geluPrime, xHat2, invStd2]);
 
@@ -97,9 +97,9 @@ function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlo
     const dQkv = attentionBackward(matMul2d(dA, p.proj.weight, false, true), heads, probs as tf.Tensor3D, shape, true);
     const scale = queryColumnScale(dA.shape[1], shape.heads);
     const qkv = foldNormIntoLinear(p.norm1, p.qkv, scale);
-    const d = unfoldGradients(matMul2d(xHat1 as tf.Tensor2D, dQkv, true, false), tf.sum(dQkv, 0), p.norm1, p.qkv, scale);
+    const d = unfoldGradients(matMul2d(xHat1 as tf.Tensor2D, dQkv, true, false), columnSums(dQkv), p.norm1, p.qkv, scale);
     const dNorm1In = normaliseBackward(matMul2d(dQkv, qkv.weight, false, true), xHat1, invStd1);
-    return [tf.add(dA, dNorm1In), d.gamma, d.beta, d.weight, d.bias, dWproj, tf.sum(dA, 0)];
+    return [tf.add(dA, dNorm1In), d.gamma, d.beta, d.weight, d.bias, dWproj, columnSums(dA)];
   });
   tf.dispose([dAttended, context, q, k, v, probs, xHat1, invStd1]);
 

@@ -12,6 +12,7 @@ import { TIMM_BLOCK_NAMING, TransformerBlock } from '../../core/nn/transformer';
 import { gelu as plainGelu } from '../../core/nn/linear';
 import { patchify } from '../../core/nn/patch-embed';
 import { Rng } from '../../core/random';
+import { describeOnBackends } from '../helpers/backends';
 import { assertFlatTensorCount } from '../helpers/memory';
 import { relativeError } from './torch-fixture';
 
@@ -57,7 +58,7 @@ function plainAttention(qkv: tf.Tensor, batch: number, tokens: number, heads: nu
   return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [batch * tokens, width]);
 }
 
-describe('memory-lean layers with custom gradients', () => {
+describeOnBackends('memory-lean layers with custom gradients', () => {
   it('gelu equals the plain erf formulation', () => {
     assertSameFunction((x) => gelu(x), (x) => plainGelu(x), [randn([6, 10], 2)]);
   });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { nativeInstall, selectBackend } from '../../core/backend';
 import { Logger } from '../../core/logger';
-import { linear2d, matMul2d, NATIVE_MATMUL_KERNEL } from '../../core/nn/matmul';
+import { columnSums, linear2d, matMul2d, NATIVE_MATMUL_KERNEL } from '../../core/nn/matmul';
 import { Rng } from '../../core/random';
 import { assertFlatTensorCount } from '../helpers/memory';
 import { relativeError } from './torch-fixture';
@@ -109,12 +109,21 @@ describe('2-D matMul and linear (one native kernel on the tensorflow backend)', 
         });
       });
 
+      it('columnSums equals the sum over rows', () => {
+        const rows = 37;
+        const values = randomValues(rows * 6);
+        const expectedSums = new Float32Array(6);
+        for (let i = 0; i < values.length; i++) expectedSums[i % 6] += values[i];
+        tf.tidy(() => near(columnSums(tf.tensor2d(values, [rows, 6])), expectedSums, 'column sums'));
+      });
+
       it('frees everything it allocates', async () => {
         const c = CASES[3];
         const a = tf.tensor2d(c.a.values, c.a.shape);
         const b = tf.tensor2d(c.b.values, c.b.shape);
         await assertFlatTensorCount(5, () => {
           tf.dispose(tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(linear2d(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D, true, true), y as tf.Tensor2D, tf.ones([k]) as tf.Tensor1D)))([a, b]));
+          tf.dispose(columnSums(a));
         });
         tf.dispose([a, b]);
       });

@@ -6,6 +6,7 @@ import { Logger } from '../../../core/logger';
 import { ParamSeeds } from '../../../core/nn/param-seeds';
 import type { PluginContext } from '../../../core/plugins/define';
 import vit, { VIT_PRESETS, VisionTransformer, resolveVitConfig, type VitConfig } from '../../../plugins/image-encoders/vit';
+import { describeOnBackends } from '../../helpers/backends';
 import { assertFlatTensorCount } from '../../helpers/memory';
 import { decodeArray, gradientErrors, loadTorchParams, maxAbsDiff, readFixture, type EncodedArray } from '../../nn/torch-fixture';
 
@@ -33,7 +34,7 @@ function context(overrides: Partial<PluginContext> = {}): PluginContext {
   };
 }
 
-describe('vit image encoder', () => {
+describeOnBackends('vit image encoder', () => {
   const fixture = readFixture<VitFixture>('encoders', 'vit.json');
   let model: VisionTransformer;
   let images: tf.Tensor4D;

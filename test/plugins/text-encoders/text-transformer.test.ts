@@ -12,6 +12,7 @@ import textTransformer, {
   resolveTextTransformerConfig,
   type TextTransformerConfig,
 } from '../../../plugins/text-encoders/text-transformer';
+import { describeOnBackends } from '../../helpers/backends';
 import { assertFlatTensorCount } from '../../helpers/memory';
 import { decodeArray, gradientErrors, loadTorchParams, maxAbsDiff, readFixture, type EncodedArray } from '../../nn/torch-fixture';
 
@@ -51,7 +52,7 @@ const stubTokenizer = (contextLength: number, vocabSize: number): Tokenizer => (
 
 const disposeAll = (m: TextTransformer): void => m.variables().forEach((v) => v.variable.dispose());
 
-describe('text-transformer text encoder', () => {
+describeOnBackends('text-transformer text encoder', () => {
   const fixture = readFixture<TextFixture>('encoders', 'text-transformer.json');
   let model: TextTransformer;
   let ids: tf.Tensor2D;
