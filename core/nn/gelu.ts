@@ -32,6 +32,27 @@ export function geluForward<T extends tf.Tensor>(x: T, withDerivative: boolean):
   });
 }
 
+/** ln(2/√π): d/dz erf(z) = exp(ln(2/√π) − z²). */
+const LOG_2_OVER_SQRT_PI = Math.log(2 / Math.sqrt(Math.PI));
+
+/**
+ * f(z) = z·(1 + erf z) = √2·GELU(√2·z) and, when asked, f′(z) = 1 + erf z + z·(2/√π)·exp(−z²).
+ *
+ * For a caller that folds the constants into the neighbouring linear layers: with the
+ * pre-activation scaled by 1/√2 (z = x/√2) and the next layer's weights by 1/√2, the GELU
+ * takes three element-wise kernels (erf, +1, ×z) instead of five, and its derivative five
+ * more (see preNormBlock).
+ */
+export function scaledGeluForward<T extends tf.Tensor>(z: T, withDerivative: boolean): GeluOutputs<T> {
+  return tf.tidy(() => {
+    const onePlusErf = tf.add(tf.erf(z), 1);
+    const value = tf.mul(z, onePlusErf) as T;
+    if (!withDerivative) return { value };
+    const derivative = tf.add(onePlusErf, tf.mul(z, tf.exp(tf.sub(LOG_2_OVER_SQRT_PI, tf.square(z))))) as T;
+    return { value, derivative };
+  });
+}
+
 /**
  * Exact GELU, x·Φ(x) (PyTorch's nn.GELU() default), as one tape node that keeps only
  * GELU′(x). The plain formulation (`gelu` in ./linear) keeps four intermediates of the

@@ -19,13 +19,13 @@ export interface FoldedLinear {
   bias: tf.Tensor1D;
 }
 
-/** W′ and b′ (see FoldedLinear). `columnScale` [out], when given, multiplies every output column. */
-export function foldNormIntoLinear(norm: LayerNorm, layer: DenseLayer, columnScale?: tf.Tensor1D): FoldedLinear {
+/** W′ and b′ (see FoldedLinear). `columnScale` ([out], or one number for all), when given, multiplies every output column. */
+export function foldNormIntoLinear(norm: LayerNorm, layer: DenseLayer, columnScale?: tf.Tensor1D | number): FoldedLinear {
   return tf.tidy(() => {
     const shifted = tf.add(matMul2d(tf.reshape(norm.bias, [1, -1]) as tf.Tensor2D, layer.weight), layer.bias);
     let weight = tf.mul(tf.reshape(norm.weight, [-1, 1]), layer.weight) as tf.Tensor2D;
     let bias = tf.reshape(shifted, [-1]) as tf.Tensor1D;
-    if (columnScale) {
+    if (columnScale !== undefined) {
       weight = tf.mul(weight, columnScale);
       bias = tf.mul(bias, columnScale);
     }
@@ -48,12 +48,12 @@ export interface UnfoldedGradients {
  *   dγᵢ = Σⱼ dW′[i,j]·W[i,j]·sⱼ,   dβ = W·diag(s)·db′.
  * All weight-sized: no activation-sized tensor is read.
  */
-export function unfoldGradients(dFoldedWeight: tf.Tensor2D, dFoldedBias: tf.Tensor1D, norm: LayerNorm, layer: DenseLayer, columnScale?: tf.Tensor1D): UnfoldedGradients {
+export function unfoldGradients(dFoldedWeight: tf.Tensor2D, dFoldedBias: tf.Tensor1D, norm: LayerNorm, layer: DenseLayer, columnScale?: tf.Tensor1D | number): UnfoldedGradients {
   return tf.tidy(() => {
-    const scaledWeight: tf.Tensor2D = columnScale ? tf.mul(layer.weight, columnScale) : layer.weight;
-    const bias = (columnScale ? tf.mul(dFoldedBias, columnScale) : dFoldedBias) as tf.Tensor1D;
+    const scaledWeight: tf.Tensor2D = columnScale !== undefined ? tf.mul(layer.weight, columnScale) : layer.weight;
+    const bias = (columnScale !== undefined ? tf.mul(dFoldedBias, columnScale) : dFoldedBias) as tf.Tensor1D;
     const weight = tf.add(
-      tf.mul(tf.reshape(norm.weight, [-1, 1]), columnScale ? tf.mul(dFoldedWeight, columnScale) : dFoldedWeight),
+      tf.mul(tf.reshape(norm.weight, [-1, 1]), columnScale !== undefined ? tf.mul(dFoldedWeight, columnScale) : dFoldedWeight),
       matMul2d(tf.reshape(norm.bias, [-1, 1]) as tf.Tensor2D, tf.reshape(bias, [1, -1]) as tf.Tensor2D),
     ) as tf.Tensor2D;
     const gamma = tf.sum(tf.mul(dFoldedWeight, scaledWeight), 1) as tf.Tensor1D;

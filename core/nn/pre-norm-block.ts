@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { attentionBackward, attentionForward, type AttentionShape } from './attention';
 import { isRecordingGradients, withCustomGrad } from './custom-grad';
 import type { DenseLayer } from './dense';
-import { geluForward } from './gelu';
+import { scaledGeluForward } from './gelu';
 import { columnSums, linear2d, matMul2d } from './matmul';
 import { normalise, normaliseBackward, type LayerNorm } from './layer-norm';
 import { foldNormIntoLinear, unfoldGradients } from './norm-folding';
@@ -18,6 +18,9 @@ export interface PreNormBlockParams {
 }
 
 const linear = (x: tf.Tensor2D, layer: { weight: tf.Tensor2D; bias: tf.Tensor1D }): tf.Tensor2D => linear2d(x, layer.weight, layer.bias);
+
+/** fc1's outputs and fc2's weights are scaled by 1/√2 so the GELU needs fewer kernels (see scaledGeluForward). */
+const GELU_SCALE = Math.SQRT1_2;
 
 const queryScaleCache = new Map<string, Float32Array>();
 
@@ -49,8 +52,9 @@ function queryColumnScale(width: number, heads: number): tf.Tensor1D {
  * Fewer element-wise passes over activations, each traded for weight-sized work:
  * - both norms' γ and β, and attention's 1/√d, are folded into the weights of the linear
  *   layer that follows them (see foldNormIntoLinear);
- * - the GELU derivative is computed in the forward pass from terms it shares with the
- *   GELU (see geluForward).
+ * - the GELU runs on h/√2, with 1/√2 folded into fc1's and fc2's weights, and its
+ *   derivative is computed in the forward pass from terms it shares with the GELU (see
+ *   scaledGeluForward).
  */
 export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: AttentionShape): tf.Tensor2D {
   const inputs = [
@@ -65,10 +69,12 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
     const { output: context, probs, heads } = attentionForward(qkv, shape, true);
     const attended = tf.add(x, linear(context, p.proj)) as tf.Tensor2D;
     const n2 = normalise(attended, p.norm2.eps);
-    const { value: activated, derivative: geluPrime } = geluForward(linear(n2.xHat, foldNormIntoLinear(p.norm2, p.fc1)), recording);
+    // z = h/√2 for the MLP's pre-activation h; activated = z·(1 + erf z) = √2·GELU(h).
+    const z = linear(n2.xHat, foldNormIntoLinear(p.norm2, p.fc1, GELU_SCALE));
+    const { value: activated, derivative: geluPrime } = scaledGeluForward(z, recording);
     if (recording) save([n1.xHat, n1.invStd, heads.q, heads.k, heads.v, probs, context, n2.xHat, n2.invStd, activated, geluPrime as tf.Tensor2D]);
     return {
-      value: tf.add(attended, linear(activated, p.fc2)) as tf.Tensor2D,
+      value: tf.add(attended, linear(activated, { weight: tf.mul(p.fc2.weight, GELU_SCALE), bias: p.fc2.bias })) as tf.Tensor2D,
       gradients: (dy, saved) => preNormBlockBackward(dy, saved, p, shape),
     };
   });
@@ -78,13 +84,13 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
 function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlockParams, shape: AttentionShape): tf.Tensor[] {
   const [xHat1, invStd1, q, k, v, probs, context, xHat2, invStd2, activated, geluPrime] = saved;
 
-  // MLP half: out = a + fc2(gelu(x̂₂·W₁′ + b₁′))
+  // MLP half: out = a + f(z)·(W₂/√2) + b₂ with z = x̂₂·W₁′ + b₁′ and f(z) = z·(1 + erf z) = √2·GELU(h)
   const [dAttended, dGamma2, dBeta2, dW1, dB1, dW2, dB2] = tf.tidy(() => {
-    const dW2 = matMul2d(activated as tf.Tensor2D, dy, true, false);
-    const dHidden = tf.mul(matMul2d(dy, p.fc2.weight, false, true), geluPrime) as tf.Tensor2D;
-    const fc1 = foldNormIntoLinear(p.norm2, p.fc1);
-    const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dHidden, true, false), columnSums(dHidden), p.norm2, p.fc1);
-    const dNorm2In = normaliseBackward(matMul2d(dHidden, fc1.weight, false, true), xHat2, invStd2);
+    const dW2 = tf.mul(matMul2d(activated as tf.Tensor2D, dy, true, false), GELU_SCALE);
+    const dZ = tf.mul(matMul2d(dy, tf.mul(p.fc2.weight, GELU_SCALE) as tf.Tensor2D, false, true), geluPrime) as tf.Tensor2D;
+    const fc1 = foldNormIntoLinear(p.norm2, p.fc1, GELU_SCALE);
+    const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dZ, true, false), columnSums(dZ), p.norm2, p.fc1, GELU_SCALE);
+    const dNorm2In = normaliseBackward(matMul2d(dZ, fc1.weight, false, true), xHat2, invStd2);
     return [tf.add(dy, dNorm2In), d.gamma, d.beta, d.weight, d.bias, dW2, columnSums(dy)];
   });
   tf.dispose([activated, geluPrime, xHat2, invStd2]);

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { selfAttention } from '../../core/nn/attention';
 import { dense } from '../../core/nn/dense';
 import { embeddingLookup } from '../../core/nn/embedding';
-import { gelu } from '../../core/nn/gelu';
+import { gelu, scaledGeluForward } from '../../core/nn/gelu';
 import type { DenseLayer } from '../../core/nn/dense';
 import { type LayerNorm, layerNorm } from '../../core/nn/layer-norm';
 import { foldNormIntoLinear, unfoldGradients } from '../../core/nn/norm-folding';
@@ -61,6 +61,18 @@ function plainAttention(qkv: tf.Tensor, batch: number, tokens: number, heads: nu
 describeOnBackends('memory-lean layers with custom gradients', () => {
   it('gelu equals the plain erf formulation', () => {
     assertSameFunction((x) => gelu(x), (x) => plainGelu(x), [randn([6, 10], 2)]);
+  });
+
+  it('scaledGeluForward gives f(z) = √2·GELU(√2·z) and its derivative', () => {
+    tf.tidy(() => {
+      const z = randn([5, 9], 1.5);
+      const plainF = (t: tf.Tensor) => tf.mul(plainGelu(tf.mul(t, Math.SQRT2)), Math.SQRT2);
+      const { value, derivative } = scaledGeluForward(z, true);
+      assert.ok(relativeError(value, plainF(z)) < 1e-5, `value: ${relativeError(value, plainF(z))}`);
+      const expected = tf.grad(plainF)(z);
+      assert.ok(relativeError(derivative!, expected) < 1e-5, `derivative: ${relativeError(derivative!, expected)}`);
+      assert.equal(scaledGeluForward(z, false).derivative, undefined);
+    });
   });
 
   it('layerNorm equals mean/variance normalisation with scale and shift', () => {
