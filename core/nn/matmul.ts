@@ -59,11 +59,26 @@ function nativeMatMulAvailable(): boolean {
   return true;
 }
 
+const nativeMatMul = (a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D =>
+  tf.engine().runKernel(NATIVE_MATMUL_KERNEL, { a, b }, { transposeA, transposeB } satisfies MatMulAttrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+
+/**
+ * a·bᵀ with a short a (a batch of 64–256 rows, say) against a large b: TensorFlow's
+ * transposed-B GEMM runs these at about 40 % of its plain rate, so (b·aᵀ)ᵀ, with two
+ * transposes of the small operands, is faster. Measured on 2 EPYC cores: a [64, 4096] by a
+ * [4096, 4096] weight 35–39 ms as a·bᵀ, 13–16 ms as (b·aᵀ)ᵀ; no difference for tall a
+ * (a transformer's [12480, 768] by [192, 768]: 21.0 against 19.5 ms, within noise).
+ */
+const SHORT_ROWS = 256;
+const LARGE_OPERAND = 1 << 20;
+
 /** a·b for 2-D float32 a and b, either transposed first. */
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false): tf.Tensor2D {
   if (a.dtype === 'float32' && b.dtype === 'float32' && nativeMatMulAvailable()) {
-    const attrs: MatMulAttrs = { transposeA, transposeB };
-    return tf.engine().runKernel(NATIVE_MATMUL_KERNEL, { a, b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+    if (transposeB && !transposeA && a.shape[0] <= SHORT_ROWS && b.size >= LARGE_OPERAND) {
+      return tf.tidy(() => tf.transpose(nativeMatMul(b, tf.transpose(a), false, false)));
+    }
+    return nativeMatMul(a, b, transposeA, transposeB);
   }
   return tf.matMul(a, b, transposeA, transposeB);
 }

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
 import { affineVariables, batchNorm1d, BATCH_NORM_EPS, type AffineParams } from './batch-norm';
+import { dense } from './dense';
 import { constantVariable, uniformValues, variableFrom } from './init';
 import type { ParamSeeds } from './param-seeds';
+import { relu } from './relu';
 
 /**
  * A projector / predictor head as the SSL papers build it:
@@ -99,9 +101,9 @@ export class Mlp {
     return tf.tidy(() => {
       let h = x;
       for (const layer of this.layers) {
-        h = tf.fused.matMul({ a: h, b: layer.dense.weight as tf.Tensor2D, bias: layer.dense.bias }) as tf.Tensor2D;
+        h = dense(h, layer.dense.weight as tf.Tensor2D, layer.dense.bias as tf.Tensor1D | undefined);
         if (layer.norm) h = batchNorm1d(h, layer.affine, this.config.eps ?? BATCH_NORM_EPS);
-        if (layer.relu) h = tf.relu(h);
+        if (layer.relu) h = relu(h);
       }
       return h;
     });

@@ -11,6 +11,7 @@ import { ParamSeeds } from '../../core/nn/param-seeds';
 import { TIMM_BLOCK_NAMING, TransformerBlock } from '../../core/nn/transformer';
 import { gelu as plainGelu } from '../../core/nn/linear';
 import { patchify } from '../../core/nn/patch-embed';
+import { relu } from '../../core/nn/relu';
 import { Rng } from '../../core/random';
 import { describeOnBackends } from '../helpers/backends';
 import { assertFlatTensorCount } from '../helpers/memory';
@@ -61,6 +62,10 @@ function plainAttention(qkv: tf.Tensor, batch: number, tokens: number, heads: nu
 describeOnBackends('memory-lean layers with custom gradients', () => {
   it('gelu equals the plain erf formulation', () => {
     assertSameFunction((x) => gelu(x), (x) => plainGelu(x), [randn([6, 10], 2)]);
+  });
+
+  it('relu equals tf.relu, gradient included', () => {
+    assertSameFunction((x) => relu(x), (x) => tf.relu(x), [randn([6, 10], 2)]);
   });
 
   it('scaledGeluForward gives f(z) = √2·GELU(√2·z) and its derivative', () => {

@@ -109,6 +109,21 @@ describe('2-D matMul and linear (one native kernel on the tensorflow backend)', 
         });
       });
 
+      it('a·bᵀ with a short a against a large b (computed as (b·aᵀ)ᵀ on the native backend) equals the plain product', () => {
+        const [rows, inner, cols] = [8, 1024, 1100];
+        const aValues = randomValues(rows * inner);
+        const bValues = randomValues(cols * inner);
+        const expectedProduct = new Float32Array(rows * cols);
+        for (let i = 0; i < rows; i++) {
+          for (let j = 0; j < cols; j++) {
+            let acc = 0;
+            for (let t = 0; t < inner; t++) acc += aValues[i * inner + t] * bValues[j * inner + t];
+            expectedProduct[i * cols + j] = acc;
+          }
+        }
+        tf.tidy(() => near(matMul2d(tf.tensor2d(aValues, [rows, inner]), tf.tensor2d(bValues, [cols, inner]), false, true), expectedProduct, 'a·bᵀ'));
+      });
+
       it('columnSums equals the sum over rows', () => {
         const rows = 37;
         const values = randomValues(rows * 6);

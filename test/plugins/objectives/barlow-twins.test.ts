@@ -1,10 +1,11 @@
+import { describeOnBackends } from '../../helpers/backends';
 import { strict as assert } from 'node:assert';
 import barlowTwins from '../../../plugins/objectives/barlow-twins';
 import { assertLossDecreased, buildObjective, checkAgainstReference, trainOnRandomInputs } from './support/harness';
 
 const small = { inputDim: 16, projector: { hidden: [32, 24], out: 16 } };
 
-describe('objective barlow-twins', () => {
+describeOnBackends('objective barlow-twins', () => {
   it('matches the Barlow Twins code in PyTorch: loss, on/off-diagonal terms and gradients', () => {
     checkAgainstReference(barlowTwins);
   });

@@ -1,10 +1,11 @@
+import { describeOnBackends } from '../../helpers/backends';
 import { strict as assert } from 'node:assert';
 import byol from '../../../plugins/objectives/byol';
 import { buildObjective, checkAgainstReference, checkTargetProjectorPairs, disposeObjective, MOMENTUM_TWO_VIEW_KEYS, trainOnRandomInputs } from './support/harness';
 
 const small = { inputDim: 16, projector: { hidden: [32], out: 16 }, predictor: { hidden: [20] } };
 
-describe('objective byol', () => {
+describeOnBackends('objective byol', () => {
   it("matches BYOL's symmetric normalised MSE in PyTorch: loss, output_std, gradients; none into the target branch", () => {
     checkAgainstReference(byol);
   });

@@ -1,3 +1,4 @@
+import { describeOnBackends } from '../../helpers/backends';
 import * as tf from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
 import { SpecError } from '../../../core/errors';
@@ -20,7 +21,7 @@ interface ClampCase {
   after: number;
 }
 
-describe('objective clip', () => {
+describeOnBackends('objective clip', () => {
   it("matches SLIP's CLIPLoss in PyTorch: loss, clip_acc, logit_scale and gradients (embeddings, logit scale)", () => {
     checkAgainstReference(clip);
   });

@@ -1,3 +1,4 @@
+import { describeOnBackends } from '../../helpers/backends';
 import { strict as assert } from 'node:assert';
 import { SpecError } from '../../../core/errors';
 import mocov3 from '../../../plugins/objectives/mocov3';
@@ -5,7 +6,7 @@ import { buildObjective, checkAgainstReference, checkTargetProjectorPairs, dispo
 
 const small = { inputDim: 16, projector: { hidden: [32, 24], out: 16 }, predictor: { hidden: [20] } };
 
-describe('objective mocov3', () => {
+describeOnBackends('objective mocov3', () => {
   it('matches the MoCo v3 code in PyTorch: loss (×2τ, both directions), ssl_acc, gradients; none into the momentum branch', () => {
     checkAgainstReference(mocov3);
   });

@@ -1,3 +1,4 @@
+import { describeOnBackends } from '../../helpers/backends';
 import { strict as assert } from 'node:assert';
 import { SpecError } from '../../../core/errors';
 import simclr from '../../../plugins/objectives/simclr';
@@ -5,7 +6,7 @@ import { assertLossDecreased, buildObjective, checkAgainstReference, disposeObje
 
 const small = { inputDim: 16, head: { hidden: [32, 24], out: 16 } };
 
-describe('objective simclr', () => {
+describeOnBackends('objective simclr', () => {
   it("matches SLIP's SIMCLRLoss in PyTorch: loss, ssl_acc and gradients for both views and the head", () => {
     checkAgainstReference(simclr);
   });

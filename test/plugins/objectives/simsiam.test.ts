@@ -1,10 +1,11 @@
+import { describeOnBackends } from '../../helpers/backends';
 import { strict as assert } from 'node:assert';
 import simsiam from '../../../plugins/objectives/simsiam';
 import { assertLossDecreased, buildObjective, checkAgainstReference, disposeObjective, trainOnRandomInputs } from './support/harness';
 
 const small = { inputDim: 16, projector: { hidden: [32, 24], out: 16 }, predictor: { hidden: [20] } };
 
-describe('objective simsiam', () => {
+describeOnBackends('objective simsiam', () => {
   it('matches the SimSiam code in PyTorch (stop-gradient on z): loss, output_std and gradients', () => {
     checkAgainstReference(simsiam);
   });

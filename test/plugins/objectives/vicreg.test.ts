@@ -1,10 +1,11 @@
+import { describeOnBackends } from '../../helpers/backends';
 import { strict as assert } from 'node:assert';
 import vicreg from '../../../plugins/objectives/vicreg';
 import { assertLossDecreased, buildObjective, checkAgainstReference, trainOnRandomInputs } from './support/harness';
 
 const small = { inputDim: 16, projector: { hidden: [32, 24], out: 16 } };
 
-describe('objective vicreg', () => {
+describeOnBackends('objective vicreg', () => {
   it('matches the VICReg code in PyTorch: loss, its three terms and gradients', () => {
     checkAgainstReference(vicreg);
   });
