@@ -7,7 +7,8 @@ import { activeOpRunner, asOpRunner, boolAttr, floatTypeAttr } from '../backend/
  * Why: tf.matMul always goes through BatchMatMul, reshaping both operands to rank 3 and
  * the product back, so a 2-D product costs four op dispatches through tfjs-node (each
  * ~35 µs in libtensorflow plus tfjs's own bookkeeping); a transformer step does ~450 of
- * them. On the `tensorflow` backend this runs TensorFlow's 2-D MatMul directly, as a
+ * them. On the `tensorflow` backend this runs one TensorFlow op on the 2-D operands (MatMul
+ * or BatchMatMulV2, whichever is faster for the transposes; see NATIVE_OP_CHOICE), as a
  * kernel registered with the tfjs engine (so tf.profile, tf.tidy and the gradient tape see
  * it like any other); elsewhere it is tf.matMul.
  */
@@ -27,9 +28,11 @@ function registerNativeMatMul(): void {
     kernelFunc: ({ inputs, backend, attrs }) => {
       const runner = asOpRunner(backend)!;
       const { transposeA, transposeB } = attrs as unknown as MatMulAttrs;
+      // See NATIVE_OP_CHOICE: BatchMatMulV2 takes rank-2 operands too (no reshapes needed).
+      const [op, flags] = transposeB ? ['BatchMatMulV2', ['adj_x', 'adj_y']] : ['MatMul', ['transpose_a', 'transpose_b']];
       return runner.executeSingleOutput(
-        'MatMul',
-        [boolAttr(runner, 'transpose_a', transposeA), boolAttr(runner, 'transpose_b', transposeB), floatTypeAttr(runner)],
+        op,
+        [boolAttr(runner, flags[0], transposeA), boolAttr(runner, flags[1], transposeB), floatTypeAttr(runner)],
         [inputs.a!, inputs.b!],
       );
     },
@@ -63,21 +66,16 @@ const nativeMatMul = (a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, trans
   tf.engine().runKernel(NATIVE_MATMUL_KERNEL, { a, b }, { transposeA, transposeB } satisfies MatMulAttrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 
 /**
- * a·bᵀ with a short a (a batch of 64–256 rows, say) against a large b: TensorFlow's
- * transposed-B GEMM runs these at about 40 % of its plain rate, so (b·aᵀ)ᵀ, with two
- * transposes of the small operands, is faster. Measured on 2 EPYC cores: a [64, 4096] by a
- * [4096, 4096] weight 35–39 ms as a·bᵀ, 13–16 ms as (b·aᵀ)ᵀ; no difference for tall a
- * (a transformer's [12480, 768] by [192, 768]: 21.0 against 19.5 ms, within noise).
+ * NATIVE_OP_CHOICE: which TensorFlow op runs a product. TensorFlow's 2-D MatMul and its
+ * BatchMatMulV2 reach different GEMM paths; measured on 2 EPYC cores (ms, MatMul against
+ * BatchMatMulV2, same operands): a·b and aᵀ·b favour MatMul (ViT fc1 forward 18.5 / 20.6,
+ * fc2 weight gradient 17.9 / 20.7, qkv weight gradient 13.4 / 16.1), a·bᵀ favours
+ * BatchMatMulV2 (SSL head input gradient [64, 4096]·[4096, 4096]ᵀ 34.8 / 12.4, text fc1
+ * input gradient 7.9 / 5.7, ViT fc1 input gradient 19.4 / 18.1).
  */
-const SHORT_ROWS = 256;
-const LARGE_OPERAND = 1 << 20;
-
 /** a·b for 2-D float32 a and b, either transposed first. */
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false): tf.Tensor2D {
   if (a.dtype === 'float32' && b.dtype === 'float32' && nativeMatMulAvailable()) {
-    if (transposeB && !transposeA && a.shape[0] <= SHORT_ROWS && b.size >= LARGE_OPERAND) {
-      return tf.tidy(() => tf.transpose(nativeMatMul(b, tf.transpose(a), false, false)));
-    }
     return nativeMatMul(a, b, transposeA, transposeB);
   }
   return tf.matMul(a, b, transposeA, transposeB);
