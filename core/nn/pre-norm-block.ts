@@ -46,7 +46,8 @@ function queryColumnScale(width: number, heads: number): tf.Tensor1D {
  * about twice its activations. This node keeps only x̂ and 1/σ of both norms, the split
  * attention heads, the attention probabilities and output, and the GELU's output and
  * derivative (about 14·W floats per token plus the attention maps; PyTorch keeps about
- * 16·W), and frees them as its backward pass consumes them. An evaluation pass (no tape
+ * 16·W), plus the weight-sized folded weights, and frees them as its backward pass
+ * consumes them. An evaluation pass (no tape
  * recording) saves nothing.
  *
  * Fewer element-wise passes over activations, each traded for weight-sized work:
@@ -65,16 +66,22 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
   return withCustomGrad<tf.Tensor2D>(inputs, (save) => {
     const recording = isRecordingGradients();
     const n1 = normalise(x, p.norm1.eps);
-    const qkv = linear(n1.xHat, foldNormIntoLinear(p.norm1, p.qkv, queryColumnScale(x.shape[1], shape.heads)));
+    const qkvFolded = foldNormIntoLinear(p.norm1, p.qkv, queryColumnScale(x.shape[1], shape.heads));
+    const qkv = linear(n1.xHat, qkvFolded);
     const { output: context, probs, heads } = attentionForward(qkv, shape, true);
     const attended = tf.add(x, linear(context, p.proj)) as tf.Tensor2D;
     const n2 = normalise(attended, p.norm2.eps);
     // z = h/√2 for the MLP's pre-activation h; activated = z·(1 + erf z) = √2·GELU(h).
-    const z = linear(n2.xHat, foldNormIntoLinear(p.norm2, p.fc1, GELU_SCALE));
+    const fc1Folded = foldNormIntoLinear(p.norm2, p.fc1, GELU_SCALE);
+    const z = linear(n2.xHat, fc1Folded);
     const { value: activated, derivative: geluPrime } = scaledGeluForward(z, recording);
-    if (recording) save([n1.xHat, n1.invStd, heads.q, heads.k, heads.v, probs, context, n2.xHat, n2.invStd, activated, geluPrime as tf.Tensor2D]);
+    const fc2Weight = tf.mul(p.fc2.weight, GELU_SCALE) as tf.Tensor2D;
+    // The folded weights are weight-sized: keeping them spares the backward pass refolding.
+    if (recording) {
+      save([n1.xHat, n1.invStd, heads.q, heads.k, heads.v, probs, context, n2.xHat, n2.invStd, activated, geluPrime as tf.Tensor2D, qkvFolded.weight, fc1Folded.weight, fc2Weight]);
+    }
     return {
-      value: tf.add(attended, linear(activated, { weight: tf.mul(p.fc2.weight, GELU_SCALE), bias: p.fc2.bias })) as tf.Tensor2D,
+      value: tf.add(attended, linear(activated, { weight: fc2Weight, bias: p.fc2.bias })) as tf.Tensor2D,
       gradients: (dy, saved) => preNormBlockBackward(dy, saved, p, shape),
     };
   });
@@ -82,18 +89,17 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
 
 /** The backward pass of preNormBlock, freeing each saved tensor once it is used. Gradients in input order. */
 function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlockParams, shape: AttentionShape): tf.Tensor[] {
-  const [xHat1, invStd1, q, k, v, probs, context, xHat2, invStd2, activated, geluPrime] = saved;
+  const [xHat1, invStd1, q, k, v, probs, context, xHat2, invStd2, activated, geluPrime, qkvWeight, fc1Weight, fc2Weight] = saved;
 
   // MLP half: out = a + f(z)·(W₂/√2) + b₂ with z = x̂₂·W₁′ + b₁′ and f(z) = z·(1 + erf z) = √2·GELU(h)
   const [dAttended, dGamma2, dBeta2, dW1, dB1, dW2, dB2] = tf.tidy(() => {
     const dW2 = tf.mul(matMul2d(activated as tf.Tensor2D, dy, true, false), GELU_SCALE);
-    const dZ = tf.mul(matMul2d(dy, tf.mul(p.fc2.weight, GELU_SCALE) as tf.Tensor2D, false, true), geluPrime) as tf.Tensor2D;
-    const fc1 = foldNormIntoLinear(p.norm2, p.fc1, GELU_SCALE);
+    const dZ = tf.mul(matMul2d(dy, fc2Weight as tf.Tensor2D, false, true), geluPrime) as tf.Tensor2D;
     const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dZ, true, false), columnSums(dZ), p.norm2, p.fc1, GELU_SCALE);
-    const dNorm2In = normaliseBackward(matMul2d(dZ, fc1.weight, false, true), xHat2, invStd2);
+    const dNorm2In = normaliseBackward(matMul2d(dZ, fc1Weight as tf.Tensor2D, false, true), xHat2, invStd2);
     return [tf.add(dy, dNorm2In), d.gamma, d.beta, d.weight, d.bias, dW2, columnSums(dy)];
   });
-  tf.dispose([activated, geluPrime, xHat2, invStd2]);
+  tf.dispose([activated, geluPrime, xHat2, invStd2, fc1Weight, fc2Weight]);
 
   // Attention half: a = x + proj(attention(x̂₁·W_qkv′ + b_qkv′))
   const [dx, dGamma1, dBeta1, dWqkv, dBqkv, dWproj, dBproj] = tf.tidy(() => {
@@ -102,12 +108,11 @@ function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlo
     const heads = { q: q as tf.Tensor3D, k: k as tf.Tensor3D, v: v as tf.Tensor3D };
     const dQkv = attentionBackward(matMul2d(dA, p.proj.weight, false, true), heads, probs as tf.Tensor3D, shape, true);
     const scale = queryColumnScale(dA.shape[1], shape.heads);
-    const qkv = foldNormIntoLinear(p.norm1, p.qkv, scale);
     const d = unfoldGradients(matMul2d(xHat1 as tf.Tensor2D, dQkv, true, false), columnSums(dQkv), p.norm1, p.qkv, scale);
-    const dNorm1In = normaliseBackward(matMul2d(dQkv, qkv.weight, false, true), xHat1, invStd1);
+    const dNorm1In = normaliseBackward(matMul2d(dQkv, qkvWeight as tf.Tensor2D, false, true), xHat1, invStd1);
     return [tf.add(dA, dNorm1In), d.gamma, d.beta, d.weight, d.bias, dWproj, columnSums(dA)];
   });
-  tf.dispose([dAttended, context, q, k, v, probs, xHat1, invStd1]);
+  tf.dispose([dAttended, context, q, k, v, probs, xHat1, invStd1, qkvWeight]);
 
   return [dx, dGamma1, dBeta1, dWqkv, dBqkv, dWproj, dBproj, dGamma2, dBeta2, dW1, dB1, dW2, dB2];
 }

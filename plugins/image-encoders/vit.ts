@@ -124,7 +124,9 @@ export class VisionTransformer implements ImageEncoder {
     const tokens = this.tokens;
     return tf.tidy(() => {
       const patches = tf.reshape(this.patchEmbed.apply(images), [batch, tokens - 1, width]);
-      const cls = tf.broadcastTo(this.clsToken, [batch, 1, width]);
+      // Broadcast by adding to zeros: its gradient is one sum over the batch. tf.broadcastTo's
+      // (Tile's) gradient slices and adds once per image (2·B kernels per step).
+      const cls = tf.add(tf.zeros([batch, 1, width]), this.clsToken);
       const x = tf.reshape(tf.add(tf.concat([cls, patches], 1), this.posEmbed), [batch * tokens, width]) as tf.Tensor2D;
       const h = tf.reshape(this.transformer.apply(x, batch, tokens), [batch, tokens, width]);
       if (options.returnTokens) {

@@ -132,7 +132,7 @@ describeOnBackends('memory-lean layers with custom gradients', () => {
     });
   }
 
-  it('preNormBlock keeps only x̂ and 1/σ of both norms, qkv, the attention maps and output, and the GELU output and derivative', () => {
+  it('preNormBlock keeps only x̂ and 1/σ of both norms, qkv, the attention maps and output, the GELU output and derivative, and the folded weights', () => {
     const [batch, tokens, heads, width] = [2, 5, 2, 8];
     const n = batch * tokens;
     const block = new TransformerBlock('b', {
@@ -148,7 +148,8 @@ describeOnBackends('memory-lean layers with custom gradients', () => {
       keptBytes = tf.memory().numBytes - before;
       return tf.sum(out);
     }, vars));
-    const savedFloats = n * width * (1 + 3 + 1 + 1 + 4 + 4) + 2 * n + batch * heads * tokens * tokens;
+    const foldedWeightFloats = width * 3 * width + width * 4 * width + 4 * width * width;
+    const savedFloats = n * width * (1 + 3 + 1 + 1 + 4 + 4) + 2 * n + batch * heads * tokens * tokens + foldedWeightFloats;
     const outputFloats = n * width;
     assert.equal(keptBytes, 4 * (savedFloats + outputFloats));
     tf.dispose([x, ...vars]);
