@@ -1,7 +1,7 @@
 /**
  * The SLIP training step that bench/slip-step.ts times and bench/profile-step.ts profiles:
  * the model of bench/specs/slip-<model>.json, random images, fixed captions, one plain
- * step (three image passes, the text tower, CLIP + SimCLR) and an AdamW update.
+ * step (three image views, the text tower, CLIP + SimCLR) and an AdamW update.
  */
 import 'reflect-metadata';
 import * as path from 'node:path';

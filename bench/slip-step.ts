@@ -1,5 +1,5 @@
 /**
- * SLIP training-step benchmark: CLIP + SimCLR, three image-encoder passes per step, AdamW.
+ * SLIP training-step benchmark: CLIP + SimCLR, three image views per step, AdamW.
  * For each backend (each in its own child process, so peak memory is the step's own), it
  * prints ms/step, img/s and peak RSS, next to a PyTorch implementation of the same model run
  * in the same invocation (bench/slip_step_torch.py, with .venv's torch), and the ratio.
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const available = (await probeBackends()).filter((p) => p.available).map((p) => p.name as string);
   const wanted = arg('backends', available.filter((b) => b !== 'cpu' || model !== 'vits16').join(',')).split(',');
   const rounds = Math.max(1, Number(arg('rounds', '1')));
-  process.stdout.write(`SLIP step (CLIP + SimCLR, 3 image passes), model ${model}, batch ${batch}, ${steps} timed steps after 1 warm-up, ${rounds} round(s)\n`);
+  process.stdout.write(`SLIP step (CLIP + SimCLR, 3 image views), model ${model}, batch ${batch}, ${steps} timed steps after 1 warm-up, ${rounds} round(s)\n`);
   const names = ['pytorch (cpu)', ...wanted.map((b) => `slipkit ${b}`)];
   const results = names.map(() => [] as Array<Figures | string>);
   for (let r = 0; r < rounds; r++) {
