@@ -8,7 +8,7 @@ import { activeOpRunner, asOpRunner, boolAttr, floatTypeAttr } from '../backend/
  * the product back, so a 2-D product costs four op dispatches through tfjs-node (each
  * ~35 µs in libtensorflow plus tfjs's own bookkeeping); a transformer step does ~450 of
  * them. On the `tensorflow` backend this runs one TensorFlow op on the 2-D operands (MatMul
- * or BatchMatMulV2, whichever is faster for the transposes; see NATIVE_OP_CHOICE), as a
+ * or BatchMatMulV2, whichever is faster for the transposes; see nativeOpFor), as a
  * kernel registered with the tfjs engine (so tf.profile, tf.tidy and the gradient tape see
  * it like any other); elsewhere it is tf.matMul.
  */
@@ -17,6 +17,18 @@ export const NATIVE_MATMUL_KERNEL = 'SlipkitMatMul2D';
 interface MatMulAttrs {
   transposeA: boolean;
   transposeB: boolean;
+}
+
+/**
+ * Which TensorFlow op runs a product. TensorFlow's 2-D MatMul and its BatchMatMulV2 (which
+ * takes rank-2 operands too) reach different GEMM paths; measured on 2 EPYC cores (ms,
+ * MatMul against BatchMatMulV2, same operands): a·b and aᵀ·b favour MatMul (ViT fc1 forward
+ * 18.5 / 20.6, fc2 weight gradient 17.9 / 20.7, qkv weight gradient 13.4 / 16.1), a·bᵀ
+ * favours BatchMatMulV2 (SSL head input gradient [64, 4096]·[4096, 4096]ᵀ 34.8 / 12.4, text
+ * fc1 input gradient 7.9 / 5.7, ViT fc1 input gradient 19.4 / 18.1).
+ */
+function nativeOpFor(transposeB: boolean): { op: string; transposeAttrs: [string, string] } {
+  return transposeB ? { op: 'BatchMatMulV2', transposeAttrs: ['adj_x', 'adj_y'] } : { op: 'MatMul', transposeAttrs: ['transpose_a', 'transpose_b'] };
 }
 
 let registered = false;
@@ -28,11 +40,10 @@ function registerNativeMatMul(): void {
     kernelFunc: ({ inputs, backend, attrs }) => {
       const runner = asOpRunner(backend)!;
       const { transposeA, transposeB } = attrs as unknown as MatMulAttrs;
-      // See NATIVE_OP_CHOICE: BatchMatMulV2 takes rank-2 operands too (no reshapes needed).
-      const [op, flags] = transposeB ? ['BatchMatMulV2', ['adj_x', 'adj_y']] : ['MatMul', ['transpose_a', 'transpose_b']];
+      const { op, transposeAttrs } = nativeOpFor(transposeB);
       return runner.executeSingleOutput(
         op,
-        [boolAttr(runner, flags[0], transposeA), boolAttr(runner, flags[1], transposeB), floatTypeAttr(runner)],
+        [boolAttr(runner, transposeAttrs[0], transposeA), boolAttr(runner, transposeAttrs[1], transposeB), floatTypeAttr(runner)],
         [inputs.a!, inputs.b!],
       );
     },
@@ -65,14 +76,6 @@ function nativeMatMulAvailable(): boolean {
 const nativeMatMul = (a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D =>
   tf.engine().runKernel(NATIVE_MATMUL_KERNEL, { a, b }, { transposeA, transposeB } satisfies MatMulAttrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 
-/**
- * NATIVE_OP_CHOICE: which TensorFlow op runs a product. TensorFlow's 2-D MatMul and its
- * BatchMatMulV2 reach different GEMM paths; measured on 2 EPYC cores (ms, MatMul against
- * BatchMatMulV2, same operands): a·b and aᵀ·b favour MatMul (ViT fc1 forward 18.5 / 20.6,
- * fc2 weight gradient 17.9 / 20.7, qkv weight gradient 13.4 / 16.1), a·bᵀ favours
- * BatchMatMulV2 (SSL head input gradient [64, 4096]·[4096, 4096]ᵀ 34.8 / 12.4, text fc1
- * input gradient 7.9 / 5.7, ViT fc1 input gradient 19.4 / 18.1).
- */
 /** a·b for 2-D float32 a and b, either transposed first. */
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false): tf.Tensor2D {
   if (a.dtype === 'float32' && b.dtype === 'float32' && nativeMatMulAvailable()) {
