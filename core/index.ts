@@ -22,5 +22,6 @@ export type { JsonSchema } from './spec/json-schema';
 export { resolveExperiment } from './spec/resolve';
 export type { ResolvedSpec } from './spec/types';
 export { Rng } from './random';
-export { Linear, gelu } from './nn/linear';
+export { Linear } from './nn/linear';
+export { gelu } from './nn/gelu';
 export { runExperiment, resumeRun } from './engine/run';

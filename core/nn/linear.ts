@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
 import type { Rng } from '../random';
+import { gelu } from './gelu';
 import { constantVariable, truncNormalVariable, xavierUniformVariable } from './init';
 
 export type Activation = 'linear' | 'relu' | 'gelu';
@@ -50,9 +51,4 @@ export class Linear {
     if (this.bias) out.push({ name: `${prefix}.bias`, variable: this.bias, decay: false });
     return out;
   }
-}
-
-/** Exact GELU (erf form), as nn.GELU() in PyTorch. */
-export function gelu<T extends tf.Tensor>(x: T): T {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2)))) as T);
 }
