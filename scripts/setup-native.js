@@ -18,10 +18,16 @@
  *   3. compiles tfjs-node's addon with the node-gyp bundled in npm against the Node.js headers
  *      of the running node's install prefix (nothing is downloaded by node-gyp);
  *   4. loads it in a child process and checks that tf.getBackend() is 'tensorflow' and a matmul
- *      is right, then writes .native/slipkit-native.json (read by `slipkit doctor`).
- * Idempotent: when the manifest matches and the addon loads, it is a no-op taking about a second.
+ *      is right, then writes .native/slipkit-native.json (read by `slipkit doctor`);
+ *   5. compiles slipkit's fused-ops addon (core/backend/native/fused_ops.cc: LayerNorm, GELU and
+ *      residual kernels through TensorFlow's C kernel API, vectorised by the wheel's Eigen) into
+ *      .native/fused-ops/, and checks it in a child process. A failure here is reported and
+ *      recorded in the manifest, not fatal: the layers then compute the same formulas with tfjs ops.
+ * Idempotent: when the manifest matches and the addons load, it is a no-op taking about a second;
+ * a changed fused_ops.cc is recompiled on its own (about 5 s).
  * Only Node.js built-ins are used, so it runs before `npm run build`.
  */
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -33,6 +39,12 @@ const TF_VERSION = process.env.SLIPKIT_TF_VERSION || '2.21.0';
 const WHEEL_PLATFORM = 'manylinux_2_27_x86_64';
 const WHEEL_PYTHON = '3.11';
 const MANIFEST_NAME = 'slipkit-native.json';
+/** What provisionLibtensorflow extracts; bumped when that changes, so older extractions are redone. */
+const EXTRACT_LAYOUT = 2;
+const FUSED_OPS_SOURCE = path.resolve(__dirname, '..', 'core', 'backend', 'native', 'fused_ops.cc');
+/** Headers the fused ops include beyond the binding's (their closure follows), and whole trees (Eigen's includes are relative). */
+const FUSED_OPS_HEADER_ROOTS = ['tensorflow/c/kernels.h', 'tensorflow/c/ops.h'];
+const HEADER_TREES = ['Eigen/', 'unsupported/Eigen/'];
 
 const root = path.resolve(__dirname, '..');
 const nativeDir = path.resolve(process.env.SLIPKIT_NATIVE_DIR || path.join(root, '.native'));
@@ -185,10 +197,10 @@ function findPython() {
   throw new StepError('finding python', `no python with pip found (tried ${candidates.join(', ')}); set SLIPKIT_PYTHON`);
 }
 
-/** Extracts the two shared libraries and the closure of C-API headers the binding includes. */
+/** Extracts the two shared libraries, the closure of the C-API headers named, and whole header trees. */
 const EXTRACT_PY = String.raw`
 import json, os, re, shutil, sys, zipfile
-wheel, dest, roots = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+wheel, dest, roots, trees = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
 z = zipfile.ZipFile(wheel)
 names = set(z.namelist())
 os.makedirs(os.path.join(dest, 'lib'), exist_ok=True)
@@ -207,6 +219,14 @@ while todo:
     os.makedirs(os.path.dirname(target), exist_ok=True)
     open(target, 'wb').write(data)
     todo += [m.decode() for m in re.findall(rb'#include\s+"([^"]+)"', data)]
+for name in names:
+    rel = name[len(inc):]
+    if name.startswith(inc) and not name.endswith('/') and any(rel.startswith(t) for t in trees):
+        target = os.path.join(dest, 'include', rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with z.open(name) as src, open(target, 'wb') as out:
+            shutil.copyfileobj(src, out)
+        done.add(rel)
 missing = [r for r in roots if r not in done]
 if missing:
     sys.exit('headers missing from the wheel: ' + ', '.join(missing))
@@ -227,9 +247,10 @@ function bindingHeaderRoots() {
 /** Step 2: the TensorFlow C API from PyPI, cached in .native/libtensorflow-<version>/. */
 function provisionLibtensorflow(python) {
   const marker = path.join(libDir, 'complete.json');
-  if (!force && fs.existsSync(marker)) {
+  const existing = readJson(marker);
+  if (!force && existing && existing.layout === EXTRACT_LAYOUT) {
     say(`libtensorflow ${TF_VERSION} already extracted in ${shown(libDir)}/`);
-    return readJson(marker);
+    return existing;
   }
   const wheelDir = path.join(nativeDir, 'wheel-download');
   fs.rmSync(wheelDir, { recursive: true, force: true });
@@ -245,11 +266,12 @@ function provisionLibtensorflow(python) {
   if (!wheel) throw new StepError('pip download tensorflow-cpu', `pip reported success but left no wheel in ${wheelDir}`);
   say(`  ${wheel} in ${secondsSince(t)}`);
   t = Date.now();
-  say('extracting libtensorflow_cc.so.2, libtensorflow_framework.so.2 and the C API headers ...');
-  const out = run('extracting the wheel', python, ['-c', EXTRACT_PY, path.join(wheelDir, wheel), libDir, JSON.stringify(bindingHeaderRoots())]);
+  say('extracting libtensorflow_cc.so.2, libtensorflow_framework.so.2, the C API headers and Eigen ...');
+  const roots = [...bindingHeaderRoots(), ...FUSED_OPS_HEADER_ROOTS];
+  const out = run('extracting the wheel', python, ['-c', EXTRACT_PY, path.join(wheelDir, wheel), libDir, JSON.stringify(roots), JSON.stringify(HEADER_TREES)]);
   const { headers } = JSON.parse(out.trim().split('\n').pop());
   fs.rmSync(wheelDir, { recursive: true, force: true });
-  const info = { version: TF_VERSION, source: `PyPI tensorflow-cpu ${TF_VERSION} (${wheel})`, headers: headers.length };
+  const info = { version: TF_VERSION, source: `PyPI tensorflow-cpu ${TF_VERSION} (${wheel})`, headers: headers.length, layout: EXTRACT_LAYOUT };
   fs.writeFileSync(marker, JSON.stringify(info, null, 2) + '\n');
   say(`  ${headers.length} headers and 2 libraries in ${secondsSince(t)}`);
   return info;
@@ -335,6 +357,92 @@ function buildAddon({ nodeGyp, nodedir }) {
   return { addon, napiVersion: Number(napiVersion) };
 }
 
+const FUSED_OPS_ADDON = path.join('fused-ops', 'fused_ops.node');
+
+function sha256(file) {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/**
+ * The x86-64 level the fused ops are compiled for: v3 (AVX2, FMA) where this CPU has it, the
+ * baseline otherwise. Not -march=native, so that a .native/ copied to another machine of the same
+ * level still runs; measured on Zen 4, native (AVX-512) was no faster than v3 for these kernels.
+ */
+function marchFlag() {
+  let cpuinfo = '';
+  try {
+    cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '-march=x86-64';
+  }
+  const flags = new Set((cpuinfo.split('\n').find((l) => l.startsWith('flags')) || '').split(/\s+/));
+  return ['avx', 'avx2', 'fma', 'bmi2', 'f16c', 'movbe'].every((f) => flags.has(f)) ? '-march=x86-64-v3' : '-march=x86-64';
+}
+
+/** Runs the fused ops once in a fresh process on tfjs-node and checks their results. */
+function verifyFusedOps(addon) {
+  const probe = `
+    process.env.TF_CPP_MIN_LOG_LEVEL = process.env.TF_CPP_MIN_LOG_LEVEL || '2';
+    const tf = require('@tensorflow/tfjs');
+    require(${JSON.stringify(tfjsNodeDir)});
+    const lib = require(${JSON.stringify(addon)});
+    const b = tf.backend();
+    const y = b.executeSingleOutput('SlipkitBiasResidual', [], [tf.tensor2d([[1, 2]]), tf.tensor2d([[3, 4]]), tf.tensor1d([10, 20])]);
+    const eps = { name: 'eps', type: b.binding.TF_ATTR_FLOAT, value: 0 };
+    const [xHat] = b.executeMultipleOutputs('SlipkitLayerNorm', [eps], [tf.tensor2d([[1, 3]])], 2);
+    const got = [...y.dataSync(), ...xHat.dataSync()];
+    console.log(JSON.stringify({ ok: JSON.stringify(got) === JSON.stringify([14, 26, -1, 1]), got, ops: lib.ops.length, threads: lib.threads }));
+  `;
+  const out = run('checking the fused ops', process.execPath, ['-e', probe], { cwd: root });
+  const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const seen = line ? JSON.parse(line) : undefined;
+  if (!seen || !seen.ok) throw new StepError('checking the fused ops', `the fused ops loaded but gave wrong results: ${line || 'no result'}`, out);
+  return seen;
+}
+
+/**
+ * Step 5: compiles and checks the fused-ops addon. Returns the manifest entry; on failure the
+ * entry carries the error instead of the addon (and the layers run without the fused ops).
+ */
+function buildFusedOps(nodedir) {
+  const source = sha256(FUSED_OPS_SOURCE);
+  const out = path.join(nativeDir, FUSED_OPS_ADDON);
+  const tmp = `${out}.tmp-${process.pid}`;
+  const t = Date.now();
+  say(`compiling the fused ops (${shown(FUSED_OPS_SOURCE)}, ${marchFlag()}) ...`);
+  try {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    run('compiling the fused ops', process.env.CXX || 'g++', [
+      '-O3', marchFlag(), '-std=c++17', '-shared', '-fPIC', '-pthread', '-DNODE_GYP_MODULE_NAME=slipkit_fused_ops',
+      '-I', path.join(nodedir, 'include', 'node'), '-I', path.join(libDir, 'include'),
+      FUSED_OPS_SOURCE, '-o', tmp,
+      '-L', path.join(libDir, 'lib'), '-l:libtensorflow_framework.so.2',
+      `-Wl,-rpath,$ORIGIN/${path.relative(path.dirname(out), path.join(libDir, 'lib'))}`,
+    ]);
+    fs.renameSync(tmp, out);
+    const seen = verifyFusedOps(out);
+    say(`  ${shown(out)}: ${seen.ops} ops on ${seen.threads} threads, in ${secondsSince(t)}`);
+    return { addon: FUSED_OPS_ADDON, source };
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    if (err.output) process.stderr.write(`---- output of the failed step (last 40 lines) ----\n${err.output.trim().split('\n').slice(-40).join('\n')}\n----\n`);
+    say(`the fused ops were NOT built (${err.message}); the native backend works without them, with more element-wise passes`);
+    return { source, error: `${err.step || 'building'}: ${err.message}` };
+  }
+}
+
+/** On an otherwise provisioned install: (re)builds the fused ops when missing or built from another source. */
+function ensureFusedOps() {
+  const manifest = readJson(manifestPath);
+  const built = manifest.fusedOps;
+  if (built && built.addon && built.source === sha256(FUSED_OPS_SOURCE) && fs.existsSync(path.join(nativeDir, built.addon))) return;
+  const nodedir = findNodeHeaders();
+  checkCompiler();
+  provisionLibtensorflow(findPython());
+  manifest.fusedOps = buildFusedOps(nodedir);
+  fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+}
+
 /** Keeps two setups (e.g. parallel CI jobs) from building into the same directory at once. */
 function withLock(fn) {
   fs.mkdirSync(nativeDir, { recursive: true });
@@ -368,6 +476,7 @@ function setUp() {
   checkPlatform();
   const tfjsVersion = rootTfjsVersion();
   if (!force && alreadyProvisioned(tfjsVersion)) {
+    ensureFusedOps();
     say(`native backend ready (tfjs-node ${tfjsVersion} on libtensorflow ${TF_VERSION}), checked in ${secondsSince(started)}`);
     return;
   }
@@ -388,6 +497,7 @@ function setUp() {
     napiVersion,
     builtWith: { node: process.version, platform: `${process.platform}-${process.arch}` },
     builtAt: new Date().toISOString(),
+    fusedOps: buildFusedOps(tools.nodedir),
   };
   fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
   say(`native backend ready: tf.getBackend() = '${seen.backend}', tfjs-core ${seen.tfVersion}; total ${secondsSince(started)}`);

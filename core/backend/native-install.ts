@@ -11,6 +11,16 @@ export interface NativeManifest {
   napiVersion: number;
   builtWith: { node: string; platform: string };
   builtAt: string;
+  /** slipkit's fused-ops addon (core/backend/native/fused_ops.cc): built, or why not. */
+  fusedOps?: FusedOpsBuild;
+}
+
+/** The fused-ops addon as setup built it: its path (relative to the native directory) and source hash, or the build error. */
+export interface FusedOpsBuild {
+  addon?: string;
+  /** sha256 of the fused_ops.cc it was built from. */
+  source: string;
+  error?: string;
 }
 
 /** Where the provisioned native backend lives and what state it is in. */

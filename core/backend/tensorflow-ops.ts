@@ -13,6 +13,8 @@ export interface OpBindingConstants {
   TF_ATTR_TYPE: number;
   TF_ATTR_SHAPE: number;
   TF_ATTR_BOOL: number;
+  TF_ATTR_FLOAT: number;
+  TF_ATTR_INT: number;
   TF_FLOAT: number;
   TF_RESOURCE: number;
 }
@@ -45,3 +47,7 @@ export function activeOpRunner(): TensorflowOpRunner | undefined {
 export const floatTypeAttr = (runner: TensorflowOpRunner, name = 'T'): OpAttr => ({ name, type: runner.binding.TF_ATTR_TYPE, value: runner.binding.TF_FLOAT });
 
 export const boolAttr = (runner: TensorflowOpRunner, name: string, value: boolean): OpAttr => ({ name, type: runner.binding.TF_ATTR_BOOL, value });
+
+export const floatAttr = (runner: TensorflowOpRunner, name: string, value: number): OpAttr => ({ name, type: runner.binding.TF_ATTR_FLOAT, value });
+
+export const intAttr = (runner: TensorflowOpRunner, name: string, value: number): OpAttr => ({ name, type: runner.binding.TF_ATTR_INT, value });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { fusedOpsUnavailable, loadFusedOps } from './fused-ops';
 import { nativeInstall, SETUP_COMMAND } from './native-install';
 import { installedVersion, packageRoot } from './package-root';
 import { firstLine, loadModule } from './load-module';
@@ -116,6 +117,7 @@ async function loadSource(source: Source, entry: string, skipped: string[]): Pro
     } catch (err) {
       return unavailable(`loaded, but ${firstLine(err)}`);
     }
+    const fusedOps = source === nativeSource ? loadNativeFusedOps() : noFusedOps(`they are built for the ${nativeSource.label} source only`);
     const version = packageVersion(packageDir(entry));
     const tfVersion = backend.binding?.TF_Version ?? '?';
     const device = source.packageName.endsWith('-gpu') ? (backend.isUsingGpuDevice ? 'GPU' : 'CPU (no GPU device in use)') : 'CPU';
@@ -123,11 +125,27 @@ async function loadSource(source: Source, entry: string, skipped: string[]): Pro
       name: 'tensorflow',
       available: true,
       reason: `${source.label.replace(/ \(.*/, '')} ${version} on libtensorflow ${tfVersion}, ${device}, ${oneDnn}`,
-      details: { package: `${source.packageName} ${version}`, from: source.label, libtensorflow: `${tfVersion} from ${source.libtensorflowSource()}`, device },
+      details: { package: `${source.packageName} ${version}`, from: source.label, libtensorflow: `${tfVersion} from ${source.libtensorflowSource()}`, device, fusedOps },
     };
   } finally {
     await reselect(previous);
   }
+}
+
+/** Loads slipkit's fused ops into the native backend; says what happened, for doctor. */
+function loadNativeFusedOps(): string {
+  const install = nativeInstall();
+  const build = install.manifest?.fusedOps;
+  if (!build) return noFusedOps(`not built (setup predates them): rerun \`${SETUP_COMMAND}\``);
+  if (!build.addon) return noFusedOps(`the build failed (${build.error ?? 'no reason recorded'}): rerun \`${SETUP_COMMAND} -- --verbose\``);
+  const state = loadFusedOps(path.join(install.dir, build.addon));
+  return state.loaded ? `${state.ops.length} ops on ${state.threads} threads` : noFusedOps(state.reason);
+}
+
+/** Records and returns why the fused ops are off (the layers then use tfjs ops). */
+function noFusedOps(reason: string): string {
+  fusedOpsUnavailable(reason);
+  return `off: ${reason}`;
 }
 
 /** The folder of the package `entry` names (a package name, or already a folder). */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedOpsActive, runFusedOp, type FusedOpAttrs } from '../backend/fused-ops';
 import type { NamedVariable } from '../contracts/trainable';
 import { withCustomGrad } from './custom-grad';
 import { DenseLayer, type LinearNames } from './dense';
@@ -46,71 +47,84 @@ function packHeads(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, s: AttentionS
   return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [s.batch * s.tokens, 3 * s.heads * headDim]);
 }
 
-/** What attention keeps for its backward pass besides the probabilities: q (already scaled by 1/√d), k and v, each [B·H, T, d]. */
-export interface AttentionHeads {
-  q: tf.Tensor3D;
-  k: tf.Tensor3D;
-  v: tf.Tensor3D;
-}
+/**
+ * What attention keeps for its backward pass, in one of two layouts (told apart by length):
+ * - [qkv + b, P]: with the fused ops, the biased packed projections [B·T, 3·W] and the
+ *   probabilities P [B·H, T, T];
+ * - [q, k, v, P]: otherwise, the split heads [B·H, T, d] (q already scaled) and P.
+ * Either way the same number of floats.
+ */
+export type AttentionSaved = tf.Tensor[];
 
 /**
- * Forward attention: the output [B·T, W], and the attention probabilities P [B·H, T, T] and
- * split heads its gradient needs (kept split, so the backward pass does not transpose qkv again).
- * `queriesPrescaled`: the caller has folded 1/√d into the query projection (see preNormBlock),
- * so q·kᵀ needs no scaling here.
+ * Forward attention from packed projections without their bias, qkv [B·T, 3·W], and the
+ * bias b [3·W]: the output [B·T, W] (heads side by side) and what the backward pass needs.
+ * `scale` multiplies q·kᵀ: 1/√d, or 1 where the caller has folded it into the query
+ * projection (see preNormBlock).
+ *
+ * With the fused ops (core/backend/fused-ops.ts) this is one kernel that reads the heads in
+ * place through strides: no bias, split, transpose, softmax or merge passes of their own.
  */
-export function attentionForward(
-  qkv: tf.Tensor2D,
-  shape: AttentionShape,
-  queriesPrescaled = false,
-): { output: tf.Tensor2D; probs: tf.Tensor3D; heads: AttentionHeads } {
+export function attentionForward(qkv: tf.Tensor2D, bias: tf.Tensor1D, shape: AttentionShape, scale: number): { output: tf.Tensor2D; saved: AttentionSaved } {
+  if (fusedOpsActive()) {
+    const [output, probs, biased] = runFusedOp('SlipkitAttention', [qkv, bias], fusedAttentionAttrs(shape, scale));
+    return { output: output as tf.Tensor2D, saved: [biased!, probs!] };
+  }
   const headDim = qkv.shape[1] / 3 / shape.heads;
   return tf.tidy(() => {
-    const [rawQ, k, v] = splitHeads(qkv, shape, headDim);
-    const q = queriesPrescaled ? rawQ : (tf.mul(rawQ, 1 / Math.sqrt(headDim)) as tf.Tensor3D);
+    const [rawQ, k, v] = splitHeads(tf.add(qkv, bias), shape, headDim);
+    const q = scale === 1 ? rawQ : (tf.mul(rawQ, scale) as tf.Tensor3D);
     let scores: tf.Tensor3D = tf.matMul(q, k, false, true);
     if (shape.causal) scores = tf.add(scores, tf.tensor2d(causalMaskValues(shape.tokens), [shape.tokens, shape.tokens]));
     const probs = tf.softmax(scores) as tf.Tensor3D;
-    return { output: mergeHeads(tf.matMul(probs, v), shape, headDim), probs, heads: { q, k, v } };
+    return { output: mergeHeads(tf.matMul(probs, v), shape, headDim), saved: [q, k, v, probs] };
   });
 }
 
 /**
- * Gradient of attentionForward with respect to qkv, given the output gradient dy [B·T, W].
- * With dO the output gradient per head and q the scaled queries:
+ * Gradient of attentionForward with respect to qkv (and so, summed over rows, its bias),
+ * given the output gradient dy [B·T, W] and what the forward pass saved. With dO the output
+ * gradient per head and q the scaled queries:
  *   dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dq = dS·K,  dK = dSᵀ·q,
- * and dQ = dq/√d unless the queries were prescaled by the caller's weights.
+ * and dQ = scale·dq.
  */
-export function attentionBackward(dy: tf.Tensor2D, heads: AttentionHeads, probs: tf.Tensor3D, shape: AttentionShape, queriesPrescaled = false): tf.Tensor2D {
-  const headDim = heads.q.shape[2];
+export function attentionBackward(dy: tf.Tensor2D, saved: AttentionSaved, shape: AttentionShape, scale: number): tf.Tensor2D {
+  if (saved.length === 2) {
+    const [biased, probs] = saved;
+    return runFusedOp('SlipkitAttentionGrad', [dy, biased!, probs!], fusedAttentionAttrs(shape, scale))[0] as tf.Tensor2D;
+  }
+  const [q, k, v, probs] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  const headDim = q.shape[2];
   return tf.tidy(() => {
-    const { q, k, v } = heads;
     const dOut = tf.transpose(tf.reshape(dy, [shape.batch, shape.tokens, shape.heads, headDim]), [0, 2, 1, 3]);
     const dO = tf.reshape(dOut, [shape.batch * shape.heads, shape.tokens, headDim]) as tf.Tensor3D;
     const dV: tf.Tensor3D = tf.matMul(probs, dO, true, false);
     const dP: tf.Tensor3D = tf.matMul(dO, v, false, true);
     const dScores: tf.Tensor3D = tf.mul(probs, tf.sub(dP, tf.sum(tf.mul(dP, probs), -1, true)));
     const dScaledQ: tf.Tensor3D = tf.matMul(dScores, k);
-    const dQ = queriesPrescaled ? dScaledQ : (tf.mul(dScaledQ, 1 / Math.sqrt(headDim)) as tf.Tensor3D);
+    const dQ = scale === 1 ? dScaledQ : (tf.mul(dScaledQ, scale) as tf.Tensor3D);
     const dK: tf.Tensor3D = tf.matMul(dScores, q, true, false);
     return packHeads(dQ, dK, dV, shape, headDim);
   });
 }
 
+const fusedAttentionAttrs = (shape: AttentionShape, scale: number): FusedOpAttrs => ({ heads: shape.heads, tokens: shape.tokens, causal: shape.causal, scale });
+
 /**
  * Scaled dot-product self-attention from packed projections: qkv [B·T, 3·W] → [B·T, W],
- * softmax(q·kᵀ/√d + mask)·v per head, computed with batched matMuls over [B·H, T, d].
- * One tape node that keeps the split heads and the attention probabilities.
+ * softmax(q·kᵀ/√d + mask)·v per head. One tape node that keeps the heads and the attention
+ * probabilities.
  */
 export function selfAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
+  const scale = 1 / Math.sqrt(qkv.shape[1] / 3 / shape.heads);
   return withCustomGrad<tf.Tensor2D>([qkv], (save) => {
-    const { output, probs, heads } = attentionForward(qkv, shape);
-    save([heads.q, heads.k, heads.v, probs]);
+    const noBias = tf.zeros([qkv.shape[1]]) as tf.Tensor1D;
+    const { output, saved } = attentionForward(qkv, noBias, shape, scale);
+    noBias.dispose();
+    save(saved);
     return {
       value: output,
-      gradients: (dy, [q, k, v, savedProbs]) => [
-        attentionBackward(dy, { q: q as tf.Tensor3D, k: k as tf.Tensor3D, v: v as tf.Tensor3D }, savedProbs as tf.Tensor3D, shape),
-      ],
+      gradients: (dy, kept) => [attentionBackward(dy, kept, shape, scale)],
     };
   });
 }

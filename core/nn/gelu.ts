@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedOpsActive, runFusedOp } from '../backend/fused-ops';
 import { isRecordingGradients, withCustomGrad } from './custom-grad';
 
 export interface GeluOutputs<T extends tf.Tensor> {
@@ -30,6 +31,21 @@ export function scaledGeluForward<T extends tf.Tensor>(z: T, withDerivative: boo
     const derivative = tf.add(onePlusErf, tf.mul(z, tf.exp(tf.sub(LOG_2_OVER_SQRT_PI, tf.square(z))))) as T;
     return { value, derivative };
   });
+}
+
+/**
+ * scaledGeluForward(h + b) for h [..., F] and a bias b [F]: one pass over h with the fused
+ * ops (core/backend/fused-ops.ts), which also spares the bias its own pass.
+ */
+export function biasScaledGeluForward<T extends tf.Tensor>(h: T, bias: tf.Tensor1D, withDerivative: boolean): GeluOutputs<T> {
+  if (fusedOpsActive()) {
+    const [value, derivative] = runFusedOp(withDerivative ? 'SlipkitBiasGeluWithDerivative' : 'SlipkitBiasGelu', [h, bias]) as T[];
+    return { value: value!, derivative };
+  }
+  const z = tf.add(h, bias) as T;
+  const out = scaledGeluForward(z, withDerivative);
+  z.dispose();
+  return out;
 }
 
 /** GELU(x) = x·Φ(x) (PyTorch's exact nn.GELU()) and GELU′(x), as f(x/√2)/√2 and f′(x/√2)/2. */

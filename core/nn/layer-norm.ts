@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedOpsActive, runFusedOp } from '../backend/fused-ops';
 import type { NamedVariable } from '../contracts/trainable';
 import { withCustomGrad } from './custom-grad';
 import { constantVariable } from './init';
@@ -20,8 +21,12 @@ export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
   });
 }
 
-/** x̂ = (x − mean) / sqrt(var + eps) per row, and 1/σ [N, 1]. */
+/** x̂ = (x − mean) / sqrt(var + eps) per row, and 1/σ [N, 1]. One pass with the fused ops (core/backend/fused-ops.ts). */
 export function normalise(x: tf.Tensor2D, eps: number): { xHat: tf.Tensor2D; invStd: tf.Tensor2D } {
+  if (fusedOpsActive()) {
+    const [xHat, invStd] = runFusedOp('SlipkitLayerNorm', [x], { eps }) as tf.Tensor2D[];
+    return { xHat: xHat!, invStd: invStd! };
+  }
   return tf.tidy(() => {
     // x − mean once, reused for the variance (tf.moments would subtract twice).
     const centred = tf.sub(x, tf.mean(x, -1, true));
@@ -30,12 +35,20 @@ export function normalise(x: tf.Tensor2D, eps: number): { xHat: tf.Tensor2D; inv
   });
 }
 
-/** dx of x̂ = normalise(x) given dx̂, x̂ and 1/σ: (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ. */
-export function normaliseBackward(dxHat: tf.Tensor, xHat: tf.Tensor, invStd: tf.Tensor): tf.Tensor {
+/**
+ * dx of x̂ = normalise(x) given dx̂, x̂ and 1/σ: (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ, plus
+ * `residual` when given (in a pre-LN block, the gradient that reaches x around the norm).
+ * One pass with the fused ops.
+ */
+export function normaliseBackward(dxHat: tf.Tensor, xHat: tf.Tensor, invStd: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
+  if (fusedOpsActive()) {
+    return runFusedOp(residual ? 'SlipkitLayerNormGradAdd' : 'SlipkitLayerNormGrad', residual ? [dxHat, xHat, invStd, residual] : [dxHat, xHat, invStd])[0]!;
+  }
   return tf.tidy(() => {
     const meanG = tf.mean(dxHat, -1, true);
     const meanGx = tf.mean(tf.mul(dxHat, xHat), -1, true);
-    return tf.mul(tf.sub(tf.sub(dxHat, meanG), tf.mul(xHat, meanGx)), invStd);
+    const dx = tf.mul(tf.sub(tf.sub(dxHat, meanG), tf.mul(xHat, meanGx)), invStd);
+    return residual ? tf.add(residual, dx) : dx;
   });
 }
 

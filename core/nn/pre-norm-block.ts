@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { attentionBackward, attentionForward, type AttentionShape } from './attention';
 import { isRecordingGradients, withCustomGrad } from './custom-grad';
 import type { DenseLayer } from './dense';
-import { scaledGeluForward } from './gelu';
-import { columnSums, linear2d, matMul2d } from './matmul';
+import { biasScaledGeluForward } from './gelu';
+import { columnSums, matMul2d } from './matmul';
 import { normalise, normaliseBackward, type LayerNorm } from './layer-norm';
 import { foldNormIntoLinear, unfoldGradients } from './norm-folding';
+import { addBiasResidual } from './residual';
 
 /** The parameters of one pre-LN transformer block. */
 export interface PreNormBlockParams {
@@ -16,8 +17,6 @@ export interface PreNormBlockParams {
   fc1: DenseLayer;
   fc2: DenseLayer;
 }
-
-const linear = (x: tf.Tensor2D, layer: { weight: tf.Tensor2D; bias: tf.Tensor1D }): tf.Tensor2D => linear2d(x, layer.weight, layer.bias);
 
 /** fc1's outputs and fc2's weights are scaled by 1/√2 so the GELU needs fewer kernels (see scaledGeluForward). */
 const GELU_SCALE = Math.SQRT1_2;
@@ -43,19 +42,23 @@ function queryColumnScale(width: number, heads: number): tf.Tensor1D {
  *
  * Why one node: tfjs keeps every tape node's saved tensors, and the gradient of every
  * intermediate, until the whole backward pass ends, so a chain of small ops peaks at
- * about twice its activations. This node keeps only x̂ and 1/σ of both norms, the split
- * attention heads, the attention probabilities and output, and the GELU's output and
- * derivative (about 14·W floats per token plus the attention maps; PyTorch keeps about
- * 16·W), plus the weight-sized folded weights, and frees them as its backward pass
- * consumes them. An evaluation pass (no tape
- * recording) saves nothing.
+ * about twice its activations. This node keeps only x̂ and 1/σ of both norms, the
+ * attention heads (split, or packed with the fused ops), the attention probabilities and
+ * output, and the GELU's output and derivative (about 14·W floats per token plus the
+ * attention maps; PyTorch keeps about 16·W), plus the weight-sized folded weights, and
+ * frees them as its backward pass consumes them. An evaluation pass (no tape recording)
+ * saves nothing.
  *
  * Fewer element-wise passes over activations, each traded for weight-sized work:
  * - both norms' γ and β, and attention's 1/√d, are folded into the weights of the linear
  *   layer that follows them (see foldNormIntoLinear);
  * - the GELU runs on h/√2, with 1/√2 folded into fc1's and fc2's weights, and its
  *   derivative is computed in the forward pass from terms it shares with the GELU (see
- *   scaledGeluForward).
+ *   scaledGeluForward);
+ * - the linear layers' biases are added by the op that reads their product (attention,
+ *   the GELU, the residual adds), and the residual gradients by the norms' backward passes.
+ * On the native backend those ops are the fused kernels of core/backend/fused-ops.ts (one
+ * pass each, attention without split or transpose passes); elsewhere they are tfjs ops.
  */
 export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: AttentionShape): tf.Tensor2D {
   const inputs = [
@@ -67,21 +70,20 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
     const recording = isRecordingGradients();
     const n1 = normalise(x, p.norm1.eps);
     const qkvFolded = foldNormIntoLinear(p.norm1, p.qkv, queryColumnScale(x.shape[1], shape.heads));
-    const qkv = linear(n1.xHat, qkvFolded);
-    const { output: context, probs, heads } = attentionForward(qkv, shape, true);
-    const attended = tf.add(x, linear(context, p.proj)) as tf.Tensor2D;
+    const attention = attentionForward(matMul2d(n1.xHat, qkvFolded.weight), qkvFolded.bias, shape, 1);
+    const context = attention.output;
+    const attended = addBiasResidual(x, matMul2d(context, p.proj.weight), p.proj.bias);
     const n2 = normalise(attended, p.norm2.eps);
     // z = h/√2 for the MLP's pre-activation h; activated = z·(1 + erf z) = √2·GELU(h).
     const fc1Folded = foldNormIntoLinear(p.norm2, p.fc1, GELU_SCALE);
-    const z = linear(n2.xHat, fc1Folded);
-    const { value: activated, derivative: geluPrime } = scaledGeluForward(z, recording);
+    const { value: activated, derivative: geluPrime } = biasScaledGeluForward(matMul2d(n2.xHat, fc1Folded.weight), fc1Folded.bias, recording);
     const fc2Weight = tf.mul(p.fc2.weight, GELU_SCALE) as tf.Tensor2D;
     // The folded weights are weight-sized: keeping them spares the backward pass refolding.
     if (recording) {
-      save([n1.xHat, n1.invStd, heads.q, heads.k, heads.v, probs, context, n2.xHat, n2.invStd, activated, geluPrime as tf.Tensor2D, qkvFolded.weight, fc1Folded.weight, fc2Weight]);
+      save([n1.xHat, n1.invStd, context, n2.xHat, n2.invStd, activated, geluPrime as tf.Tensor2D, qkvFolded.weight, fc1Folded.weight, fc2Weight, ...attention.saved]);
     }
     return {
-      value: tf.add(attended, linear(activated, { weight: fc2Weight, bias: p.fc2.bias })) as tf.Tensor2D,
+      value: addBiasResidual(attended, matMul2d(activated, fc2Weight), p.fc2.bias),
       gradients: (dy, saved) => preNormBlockBackward(dy, saved, p, shape),
     };
   });
@@ -89,15 +91,16 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
 
 /** The backward pass of preNormBlock, freeing each saved tensor once it is used. Gradients in input order. */
 function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlockParams, shape: AttentionShape): tf.Tensor[] {
-  const [xHat1, invStd1, q, k, v, probs, context, xHat2, invStd2, activated, geluPrime, qkvWeight, fc1Weight, fc2Weight] = saved;
+  const [xHat1, invStd1, context, xHat2, invStd2, activated, geluPrime, qkvWeight, fc1Weight, fc2Weight] = saved;
+  const attentionSaved = saved.slice(10);
 
   // MLP half: out = a + f(z)·(W₂/√2) + b₂ with z = x̂₂·W₁′ + b₁′ and f(z) = z·(1 + erf z) = √2·GELU(h)
   const [dAttended, dGamma2, dBeta2, dW1, dB1, dW2, dB2] = tf.tidy(() => {
     const dW2 = tf.mul(matMul2d(activated as tf.Tensor2D, dy, true, false), GELU_SCALE);
     const dZ = tf.mul(matMul2d(dy, fc2Weight as tf.Tensor2D, false, true), geluPrime) as tf.Tensor2D;
     const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dZ, true, false), columnSums(dZ), p.norm2, p.fc1, GELU_SCALE);
-    const dNorm2In = normaliseBackward(matMul2d(dZ, fc1Weight as tf.Tensor2D, false, true), xHat2, invStd2);
-    return [tf.add(dy, dNorm2In), d.gamma, d.beta, d.weight, d.bias, dW2, columnSums(dy)];
+    const dAttended = normaliseBackward(matMul2d(dZ, fc1Weight as tf.Tensor2D, false, true), xHat2, invStd2, dy);
+    return [dAttended, d.gamma, d.beta, d.weight, d.bias, dW2, columnSums(dy)];
   });
   tf.dispose([activated, geluPrime, xHat2, invStd2, fc1Weight, fc2Weight]);
 
@@ -105,14 +108,13 @@ function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlo
   const [dx, dGamma1, dBeta1, dWqkv, dBqkv, dWproj, dBproj] = tf.tidy(() => {
     const dA = dAttended as tf.Tensor2D;
     const dWproj = matMul2d(context as tf.Tensor2D, dA, true, false);
-    const heads = { q: q as tf.Tensor3D, k: k as tf.Tensor3D, v: v as tf.Tensor3D };
-    const dQkv = attentionBackward(matMul2d(dA, p.proj.weight, false, true), heads, probs as tf.Tensor3D, shape, true);
+    const dQkv = attentionBackward(matMul2d(dA, p.proj.weight, false, true), attentionSaved, shape, 1);
     const scale = queryColumnScale(dA.shape[1], shape.heads);
     const d = unfoldGradients(matMul2d(xHat1 as tf.Tensor2D, dQkv, true, false), columnSums(dQkv), p.norm1, p.qkv, scale);
-    const dNorm1In = normaliseBackward(matMul2d(dQkv, qkvWeight as tf.Tensor2D, false, true), xHat1, invStd1);
-    return [tf.add(dA, dNorm1In), d.gamma, d.beta, d.weight, d.bias, dWproj, columnSums(dA)];
+    const dx = normaliseBackward(matMul2d(dQkv, qkvWeight as tf.Tensor2D, false, true), xHat1, invStd1, dA);
+    return [dx, d.gamma, d.beta, d.weight, d.bias, dWproj, columnSums(dA)];
   });
-  tf.dispose([dAttended, context, q, k, v, probs, xHat1, invStd1, qkvWeight]);
+  tf.dispose([dAttended, context, ...attentionSaved, xHat1, invStd1, qkvWeight]);
 
   return [dx, dGamma1, dBeta1, dWqkv, dBqkv, dWproj, dBproj, dGamma2, dBeta2, dW1, dB1, dW2, dB2];
 }

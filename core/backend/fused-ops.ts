@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs';
+import { firstLine, loadModule } from './load-module';
+import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorflow-ops';
+
+/**
+ * slipkit's fused element-wise TensorFlow ops (core/backend/native/fused_ops.cc), for the
+ * native backend that `npm run setup:native` builds. Each replaces a chain of element-wise
+ * TensorFlow ops, one pass over memory each, by a single pass:
+ *
+ * | op | computes | replaces |
+ * |---|---|---|
+ * | SlipkitLayerNorm | x̂ = (x − mean)/σ, 1/σ per row | 5 ops |
+ * | SlipkitLayerNormGrad | (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))/σ | 6 ops |
+ * | SlipkitLayerNormGradAdd | the same plus a residual gradient | 7 ops |
+ * | SlipkitBiasGelu | f(h + b), f(z) = z·(1 + erf z) | 4 ops |
+ * | SlipkitBiasGeluWithDerivative | f(h + b) and f′(h + b) | 9 ops |
+ * | SlipkitBiasResidual | x + h + b | 2 ops |
+ * | SlipkitAttention | softmax(scale·q·kᵀ + mask)·v per head, from packed qkv + b | ~12 ops (bias, split, transposes, softmax, merge) |
+ * | SlipkitAttentionGrad | d(qkv) from d(context) | ~14 ops |
+ *
+ * The layers in core/nn call them through runFusedOp when fusedOpsActive(), and otherwise
+ * compute the same formulas with tfjs ops (the reference the tests hold them to). They run
+ * inside slipkit's custom-gradient scopes, which supply the gradients: none is registered
+ * for the tape.
+ */
+export const FUSED_OP_OUTPUTS = {
+  SlipkitLayerNorm: 2,
+  SlipkitLayerNormGrad: 1,
+  SlipkitLayerNormGradAdd: 1,
+  SlipkitBiasGelu: 1,
+  SlipkitBiasGeluWithDerivative: 2,
+  SlipkitBiasResidual: 1,
+  SlipkitAttention: 3,
+  SlipkitAttentionGrad: 1,
+} as const;
+
+export type FusedOpName = keyof typeof FUSED_OP_OUTPUTS;
+
+/** The attributes the ops take: SlipkitLayerNorm's eps; the attention ops' heads, tokens, causal and scale. */
+export interface FusedOpAttrs {
+  eps?: number;
+  heads?: number;
+  tokens?: number;
+  causal?: boolean;
+  scale?: number;
+}
+
+/** What loading the addon exports. */
+interface FusedOpsAddon {
+  ops: string[];
+  threads: number;
+}
+
+/** Whether the ops are loaded into this process, and if not, why. */
+export type FusedOpsState = { loaded: true; ops: string[]; threads: number } | { loaded: false; reason: string };
+
+let state: FusedOpsState = { loaded: false, reason: 'the native tensorflow backend is not loaded' };
+let enabled = process.env.SLIPKIT_FUSED_OPS !== '0';
+
+/**
+ * Loads the addon at `addonPath` into this process (it registers the ops with the
+ * libtensorflow tfjs-node loaded) and registers one tfjs kernel per op for the `tensorflow`
+ * backend, so that tf.profile, tf.tidy and tf.memory see them like built-in kernels.
+ * Called once the native backend is up; idempotent.
+ */
+export function loadFusedOps(addonPath: string): FusedOpsState {
+  if (state.loaded) return state;
+  const loaded = loadModule<FusedOpsAddon>(addonPath);
+  if (!loaded.ok) {
+    state = { loaded: false, reason: `${addonPath} ${loaded.missing ? 'is missing' : `fails to load: ${loaded.reason}`}` };
+    return state;
+  }
+  const missing = (Object.keys(FUSED_OP_OUTPUTS) as FusedOpName[]).filter((name) => !loaded.module.ops.includes(name));
+  if (missing.length > 0) {
+    state = { loaded: false, reason: `${addonPath} lacks ${missing.join(', ')} (built from an older source: rerun \`npm run setup:native\`)` };
+    return state;
+  }
+  try {
+    for (const name of Object.keys(FUSED_OP_OUTPUTS) as FusedOpName[]) registerTfjsKernel(name);
+  } catch (err) {
+    state = { loaded: false, reason: `registering its kernels with tfjs failed: ${firstLine(err)}` };
+    return state;
+  }
+  state = { loaded: true, ops: loaded.module.ops, threads: loaded.module.threads };
+  return state;
+}
+
+/** Records why the ops are not loaded (for `slipkit doctor`), when the backend could not offer them. */
+export function fusedOpsUnavailable(reason: string): void {
+  if (!state.loaded) state = { loaded: false, reason };
+}
+
+export function fusedOpsState(): FusedOpsState {
+  return state;
+}
+
+/**
+ * Turns the fused ops off (or back on) for this process; returns the previous setting.
+ * SLIPKIT_FUSED_OPS=0 starts with them off. For comparisons: the tests hold the fused path
+ * to the tfjs-ops one, and benchmarks measure both.
+ */
+export function setFusedOpsEnabled(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}
+
+/** True when the layers should call the fused ops: loaded, enabled, and the active backend is `tensorflow`. */
+export function fusedOpsActive(): boolean {
+  return enabled && state.loaded && tf.getBackend() === 'tensorflow';
+}
+
+/** Runs a fused op on float32 inputs (only when fusedOpsActive()); returns its outputs. */
+export function runFusedOp(name: FusedOpName, inputs: tf.Tensor[], attrs: FusedOpAttrs = {}): tf.Tensor[] {
+  const named: tf.NamedTensorMap = {};
+  inputs.forEach((t, i) => {
+    if (t.dtype !== 'float32') throw new Error(`${name}: input ${i} is ${t.dtype}; the fused ops take float32`);
+    named[i] = t;
+  });
+  const out = tf.engine().runKernel(name, named, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
+}
+
+function registerTfjsKernel(name: FusedOpName): void {
+  if (tf.getKernel(name, 'tensorflow')) return;
+  const outputs = FUSED_OP_OUTPUTS[name];
+  tf.registerKernel({
+    kernelName: name,
+    backendName: 'tensorflow',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const runner = asOpRunner(backend)!;
+      const ordered = Object.keys(inputs)
+        .sort((a, b) => Number(a) - Number(b))
+        .map((k) => inputs[k]!);
+      const { eps, heads, tokens, causal, scale } = attrs as FusedOpAttrs;
+      const opAttrs: OpAttr[] = [];
+      if (eps !== undefined) opAttrs.push(floatAttr(runner, 'eps', eps));
+      if (heads !== undefined) opAttrs.push(intAttr(runner, 'heads', heads));
+      if (tokens !== undefined) opAttrs.push(intAttr(runner, 'tokens', tokens));
+      if (causal !== undefined) opAttrs.push(boolAttr(runner, 'causal', causal));
+      if (scale !== undefined) opAttrs.push(floatAttr(runner, 'scale', scale));
+      return outputs === 1 ? runner.executeSingleOutput(name, opAttrs, ordered) : runner.executeMultipleOutputs(name, opAttrs, ordered, outputs);
+    },
+  });
+}

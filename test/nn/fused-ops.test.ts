@@ -1,0 +1,255 @@
+import { strict as assert } from 'node:assert';
+import * as tf from '@tensorflow/tfjs';
+import { fusedOpsActive, fusedOpsState, nativeInstall, setFusedOpsEnabled } from '../../core/backend';
+import { runFusedOp } from '../../core/backend/fused-ops';
+import { attentionBackward, attentionForward, type AttentionShape } from '../../core/nn/attention';
+import { biasScaledGeluForward } from '../../core/nn/gelu';
+import { normalise, normaliseBackward } from '../../core/nn/layer-norm';
+import { addBiasResidual } from '../../core/nn/residual';
+import { Rng } from '../../core/random';
+import { describeOnBackends } from '../helpers/backends';
+import { assertFlatTensorCount } from '../helpers/memory';
+
+/*
+ * The functions that the fused native ops (core/backend/native/fused_ops.cc) speed up, on every
+ * backend and, on `tensorflow`, with the fused ops on and off, against plain formulations
+ * differentiated by tfjs's autodiff on the cpu backend (independent of both the C++ kernels and
+ * the hand-written backward passes). Shapes are chosen so that the native kernels split rows
+ * over threads, rows do not divide evenly, and GELU rows span a partial block.
+ */
+
+const rng = new Rng(23);
+const values = (n: number, scale = 1): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * scale);
+
+const EPS = 1e-5;
+const [ROWS, WIDTH] = [61, 300];
+const ATTENTION: AttentionShape[] = [
+  { batch: 5, tokens: 13, heads: 3, causal: false },
+  { batch: 4, tokens: 11, heads: 2, causal: true },
+];
+const HEAD_DIM = 8;
+const ATTENTION_SCALE = 0.35;
+
+interface Inputs {
+  x: Float32Array;
+  dy: Float32Array;
+  residual: Float32Array;
+  bias: Float32Array;
+  qkv: Float32Array[];
+  qkvBias: Float32Array[];
+  dContext: Float32Array[];
+}
+
+interface Expected {
+  xHat: Float32Array;
+  invStd: Float32Array;
+  normGrad: Float32Array;
+  normGradPlusResidual: Float32Array;
+  gelu: Float32Array;
+  geluDerivative: Float32Array;
+  residual: Float32Array;
+  context: Float32Array[];
+  dQkv: Float32Array[];
+}
+
+const inputs: Inputs = {
+  x: values(ROWS * WIDTH, 2).map((v, i) => v + (i % 7)),
+  dy: values(ROWS * WIDTH),
+  residual: values(ROWS * WIDTH),
+  bias: values(WIDTH, 0.5),
+  qkv: ATTENTION.map((s) => values(s.batch * s.tokens * 3 * s.heads * HEAD_DIM)),
+  qkvBias: ATTENTION.map((s) => values(3 * s.heads * HEAD_DIM, 0.3)),
+  dContext: ATTENTION.map((s) => values(s.batch * s.tokens * s.heads * HEAD_DIM)),
+};
+
+/** Plain attention: per head softmax(scale·q·kᵀ + mask)·v, heads side by side. */
+function plainAttention(qkv: tf.Tensor2D, s: AttentionShape): tf.Tensor2D {
+  const w = s.heads * HEAD_DIM;
+  const heads = (part: number): tf.Tensor3D =>
+    tf.reshape(tf.transpose(tf.reshape(tf.slice(qkv, [0, part * w], [-1, w]), [s.batch, s.tokens, s.heads, HEAD_DIM]), [0, 2, 1, 3]), [s.batch * s.heads, s.tokens, HEAD_DIM]);
+  let scores = tf.mul(tf.matMul(heads(0), heads(1), false, true), ATTENTION_SCALE);
+  if (s.causal) scores = tf.add(scores, tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([s.tokens, s.tokens]), -1, 0)), -1e9));
+  const out = tf.matMul(tf.softmax(scores), heads(2));
+  return tf.reshape(tf.transpose(tf.reshape(out, [s.batch, s.heads, s.tokens, HEAD_DIM]), [0, 2, 1, 3]), [s.batch * s.tokens, w]);
+}
+
+/** Everything expected, by plain formulas and autodiff on the cpu backend. */
+function expectedOnCpu(): Expected {
+  return tf.tidy(() => {
+    const x = tf.tensor2d(inputs.x, [ROWS, WIDTH]);
+    const dy = tf.tensor2d(inputs.dy, [ROWS, WIDTH]);
+    const bias = tf.tensor1d(inputs.bias);
+    const norm = (t: tf.Tensor): tf.Tensor => {
+      const { mean, variance } = tf.moments(t, -1, true);
+      return tf.div(tf.sub(t, mean), tf.sqrt(tf.add(variance, EPS)));
+    };
+    const { variance } = tf.moments(x, -1, true);
+    const normGrad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(norm(t), dy)))(x);
+    const f = (h: tf.Tensor): tf.Tensor => {
+      const z = tf.add(h, bias);
+      return tf.mul(z, tf.add(1, tf.erf(z)));
+    };
+    const attention = ATTENTION.map((s, i) => {
+      const cols = 3 * s.heads * HEAD_DIM;
+      const qkv = tf.tensor2d(inputs.qkv[i]!, [s.batch * s.tokens, cols]);
+      const qkvBias = tf.tensor1d(inputs.qkvBias[i]!);
+      const dContext = tf.tensor2d(inputs.dContext[i]!, [s.batch * s.tokens, cols / 3]);
+      const forward = (t: tf.Tensor): tf.Tensor2D => plainAttention(tf.add(t, qkvBias) as tf.Tensor2D, s);
+      const dQkv = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(forward(t), dContext)))(qkv);
+      return { context: forward(qkv).dataSync() as Float32Array, dQkv: dQkv.dataSync() as Float32Array };
+    });
+    return {
+      xHat: norm(x).dataSync() as Float32Array,
+      invStd: tf.rsqrt(tf.add(variance, EPS)).dataSync() as Float32Array,
+      normGrad: normGrad.dataSync() as Float32Array,
+      normGradPlusResidual: tf.add(normGrad, tf.tensor2d(inputs.residual, [ROWS, WIDTH])).dataSync() as Float32Array,
+      gelu: f(x).dataSync() as Float32Array,
+      geluDerivative: tf.grad((h: tf.Tensor) => tf.sum(f(h)))(x).dataSync() as Float32Array,
+      residual: tf.add(x, tf.add(dy, bias)).dataSync() as Float32Array,
+      context: attention.map((a) => a.context),
+      dQkv: attention.map((a) => a.dQkv),
+    };
+  });
+}
+
+/** max |actual − expected| ≤ 1e-5·max |expected| + 1e-6. */
+function assertNear(actual: tf.Tensor, expected: Float32Array, what: string): void {
+  const got = actual.dataSync();
+  assert.equal(got.length, expected.length, `${what}: ${got.length} values, expected ${expected.length}`);
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < got.length; i++) {
+    worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  assert.ok(worst <= 1e-5 * scale + 1e-6, `${what}: max abs error ${worst} (max |expected| ${scale})`);
+}
+
+const fusedBuilt = (): boolean => Boolean(nativeInstall().manifest?.fusedOps?.addon);
+
+describe('fused-op layers: LayerNorm, GELU, residual, attention', function () {
+  let expected: Expected;
+  before(() => {
+    expected = expectedOnCpu();
+  });
+
+  describeOnBackends('normalise, GELU, residual and attention against autodiff of plain formulas', (backend) => {
+    const modes = backend === 'tensorflow' ? [true, false] : [false];
+    for (const fused of modes) {
+      describe(backend === 'tensorflow' ? `fused ops ${fused ? 'on' : 'off'}` : 'tfjs ops', () => {
+        let previous: boolean;
+        before(function () {
+          if (fused && !fusedBuilt()) this.skip();
+          previous = setFusedOpsEnabled(fused);
+        });
+        after(() => {
+          setFusedOpsEnabled(previous);
+        });
+
+        it(fused ? 'runs the fused kernels' : 'runs tfjs ops', () => {
+          assert.equal(fusedOpsActive(), fused, `fusedOpsActive() on ${backend}: ${JSON.stringify(fusedOpsState())}`);
+        });
+
+        it('normalise and normaliseBackward (with and without the residual)', () => {
+          tf.tidy(() => {
+            const x = tf.tensor2d(inputs.x, [ROWS, WIDTH]);
+            const { xHat, invStd } = normalise(x, EPS);
+            assert.deepEqual(invStd.shape, [ROWS, 1]);
+            assertNear(xHat, expected.xHat, 'x̂');
+            assertNear(invStd, expected.invStd, '1/σ');
+            const dy = tf.tensor2d(inputs.dy, [ROWS, WIDTH]);
+            const residual = tf.tensor2d(inputs.residual, [ROWS, WIDTH]);
+            assertNear(normaliseBackward(dy, xHat, invStd, residual), expected.normGradPlusResidual, 'dx + residual');
+            assertNear(normaliseBackward(dy, xHat, invStd), expected.normGrad, 'dx');
+          });
+        });
+
+        it('biasScaledGeluForward: z·(1 + erf z) of z = h + b and its derivative', () => {
+          tf.tidy(() => {
+            const h = tf.tensor2d(inputs.x, [ROWS, WIDTH]);
+            const bias = tf.tensor1d(inputs.bias);
+            const both = biasScaledGeluForward(h, bias, true);
+            assertNear(both.value, expected.gelu, 'value');
+            assertNear(both.derivative!, expected.geluDerivative, 'derivative');
+            const valueOnly = biasScaledGeluForward(h, bias, false);
+            assert.equal(valueOnly.derivative, undefined);
+            assertNear(valueOnly.value, expected.gelu, 'value without the derivative');
+          });
+        });
+
+        it('addBiasResidual: x + h + b', () => {
+          tf.tidy(() => {
+            const out = addBiasResidual(tf.tensor2d(inputs.x, [ROWS, WIDTH]), tf.tensor2d(inputs.dy, [ROWS, WIDTH]), tf.tensor1d(inputs.bias));
+            assertNear(out, expected.residual, 'x + h + b');
+          });
+        });
+
+        ATTENTION.forEach((s, i) => {
+          it(`attention forward and backward (${s.causal ? 'causal' : 'bidirectional'}, ${s.batch}×${s.tokens} tokens, ${s.heads} heads)`, () => {
+            tf.tidy(() => {
+              const cols = 3 * s.heads * HEAD_DIM;
+              const qkv = tf.tensor2d(inputs.qkv[i]!, [s.batch * s.tokens, cols]);
+              const { output, saved } = attentionForward(qkv, tf.tensor1d(inputs.qkvBias[i]!), s, ATTENTION_SCALE);
+              assert.equal(saved.length, fused ? 2 : 4, 'saved layout');
+              assertNear(output, expected.context[i]!, 'context');
+              const dQkv = attentionBackward(tf.tensor2d(inputs.dContext[i]!, [s.batch * s.tokens, cols / 3]), saved, s, ATTENTION_SCALE);
+              assertNear(dQkv, expected.dQkv[i]!, 'd qkv');
+            });
+          });
+        });
+
+        it('keeps the tensor count flat', async () => {
+          const s = ATTENTION[0]!;
+          const cols = 3 * s.heads * HEAD_DIM;
+          const x = tf.tensor2d(inputs.x, [ROWS, WIDTH]);
+          const bias = tf.tensor1d(inputs.bias);
+          const qkv = tf.tensor2d(inputs.qkv[0]!, [s.batch * s.tokens, cols]);
+          const qkvBias = tf.tensor1d(inputs.qkvBias[0]!);
+          const dContext = tf.tensor2d(inputs.dContext[0]!, [s.batch * s.tokens, cols / 3]);
+          await assertFlatTensorCount(4, () => {
+            tf.tidy(() => {
+              const { xHat, invStd } = normalise(x, EPS);
+              normaliseBackward(x, xHat, invStd, x);
+              biasScaledGeluForward(x, bias, true);
+              addBiasResidual(x, x, bias);
+              const { saved } = attentionForward(qkv, qkvBias, s, ATTENTION_SCALE);
+              attentionBackward(dContext, saved, s, ATTENTION_SCALE);
+            });
+          });
+          tf.dispose([x, bias, qkv, qkvBias, dContext]);
+        });
+      });
+    }
+  });
+
+  describe('the native addon', () => {
+    it('is loaded with the native backend whenever setup built it', function () {
+      if (!nativeInstall().ready) this.skip();
+      if (!fusedBuilt()) {
+        // Built without the fused ops: setup recorded why, and the backend says they are off.
+        assert.ok(nativeInstall().manifest?.fusedOps?.error ?? !nativeInstall().manifest?.fusedOps, 'a failed build records its error');
+        return;
+      }
+      // The describeOnBackends blocks above loaded the tensorflow backend.
+      const state = fusedOpsState();
+      assert.ok(state.loaded, `fused ops not loaded: ${JSON.stringify(state)}`);
+      assert.ok(state.threads >= 1);
+    });
+
+    it('names the op and the shapes it got when they do not fit', async function () {
+      if (!fusedBuilt() || !fusedOpsState().loaded) this.skip();
+      const previous = tf.getBackend();
+      await tf.setBackend('tensorflow');
+      try {
+        tf.tidy(() => {
+          const x = tf.zeros([4, 6]);
+          assert.throws(() => runFusedOp('SlipkitBiasResidual', [x, x, tf.zeros([5])]), /SlipkitBiasResidual: expected x and h \[\.\.\., D\] of one shape and b \[D\], got \[4,6\], \[4,6\], \[5\]/);
+          assert.throws(() => runFusedOp('SlipkitAttention', [x, tf.zeros([6])], { heads: 4, tokens: 2 }), /SlipkitAttention: expected qkv \[B·T, 3·W\].*got \[4,6\]/);
+          assert.throws(() => runFusedOp('SlipkitLayerNorm', [tf.zeros([4, 6], 'int32')], { eps: 1e-5 }), /input 0 is int32/);
+        });
+      } finally {
+        await tf.setBackend(previous);
+      }
+    });
+  });
+});
