@@ -15,6 +15,7 @@ import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorf
  * | SlipkitBiasGelu | f(h + b), f(z) = z·(1 + erf z) | 4 ops |
  * | SlipkitBiasGeluWithDerivative | f(h + b) and f′(h + b) | 9 ops |
  * | SlipkitBiasResidual | x + h + b | 2 ops |
+ * | SlipkitMulColumnSums | a ⊙ g and its sums over rows | 2 ops (the sums read the product back) |
  * | SlipkitAttention | softmax(scale·q·kᵀ + mask)·v per head, from packed qkv + b | ~12 ops (bias, split, transposes, softmax, merge) |
  * | SlipkitAttentionGrad | d(qkv) from d(context) | ~14 ops |
  *
@@ -30,6 +31,7 @@ export const FUSED_OP_OUTPUTS = {
   SlipkitBiasGelu: 1,
   SlipkitBiasGeluWithDerivative: 2,
   SlipkitBiasResidual: 1,
+  SlipkitMulColumnSums: 2,
   SlipkitAttention: 3,
   SlipkitAttentionGrad: 1,
 } as const;

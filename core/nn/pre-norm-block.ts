@@ -4,6 +4,7 @@ import { isRecordingGradients, withCustomGrad } from './custom-grad';
 import type { DenseLayer } from './dense';
 import { biasScaledGeluForward } from './gelu';
 import { columnSums, matMul2d } from './matmul';
+import { multiplyWithColumnSums } from './multiply-column-sums';
 import { normalise, normaliseBackward, type LayerNorm } from './layer-norm';
 import { foldNormIntoLinear, unfoldGradients } from './norm-folding';
 import { addBiasResidual } from './residual';
@@ -97,8 +98,8 @@ function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlo
   // MLP half: out = a + f(z)·(W₂/√2) + b₂ with z = x̂₂·W₁′ + b₁′ and f(z) = z·(1 + erf z) = √2·GELU(h)
   const [dAttended, dGamma2, dBeta2, dW1, dB1, dW2, dB2] = tf.tidy(() => {
     const dW2 = tf.mul(matMul2d(activated as tf.Tensor2D, dy, true, false), GELU_SCALE);
-    const dZ = tf.mul(matMul2d(dy, fc2Weight as tf.Tensor2D, false, true), geluPrime) as tf.Tensor2D;
-    const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dZ, true, false), columnSums(dZ), p.norm2, p.fc1, GELU_SCALE);
+    const { product: dZ, sums: dZColumnSums } = multiplyWithColumnSums(matMul2d(dy, fc2Weight as tf.Tensor2D, false, true), geluPrime as tf.Tensor2D);
+    const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dZ, true, false), dZColumnSums, p.norm2, p.fc1, GELU_SCALE);
     const dAttended = normaliseBackward(matMul2d(dZ, fc1Weight as tf.Tensor2D, false, true), xHat2, invStd2, dy);
     return [dAttended, d.gamma, d.beta, d.weight, d.bias, dW2, columnSums(dy)];
   });

@@ -5,6 +5,7 @@ import { runFusedOp } from '../../core/backend/fused-ops';
 import { attentionBackward, attentionForward, type AttentionShape } from '../../core/nn/attention';
 import { biasScaledGeluForward } from '../../core/nn/gelu';
 import { normalise, normaliseBackward } from '../../core/nn/layer-norm';
+import { multiplyWithColumnSums } from '../../core/nn/multiply-column-sums';
 import { addBiasResidual } from '../../core/nn/residual';
 import { Rng } from '../../core/random';
 import { describeOnBackends } from '../helpers/backends';
@@ -48,6 +49,8 @@ interface Expected {
   gelu: Float32Array;
   geluDerivative: Float32Array;
   residual: Float32Array;
+  product: Float32Array;
+  productColumnSums: Float32Array;
   context: Float32Array[];
   dQkv: Float32Array[];
 }
@@ -106,6 +109,8 @@ function expectedOnCpu(): Expected {
       gelu: f(x).dataSync() as Float32Array,
       geluDerivative: tf.grad((h: tf.Tensor) => tf.sum(f(h)))(x).dataSync() as Float32Array,
       residual: tf.add(x, tf.add(dy, bias)).dataSync() as Float32Array,
+      product: tf.mul(x, dy).dataSync() as Float32Array,
+      productColumnSums: tf.sum(tf.mul(x, dy), 0).dataSync() as Float32Array,
       context: attention.map((a) => a.context),
       dQkv: attention.map((a) => a.dQkv),
     };
@@ -127,7 +132,7 @@ function assertNear(actual: tf.Tensor, expected: Float32Array, what: string): vo
 
 const fusedBuilt = (): boolean => Boolean(nativeInstall().manifest?.fusedOps?.addon);
 
-describe('fused-op layers: LayerNorm, GELU, residual, attention', function () {
+describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attention', function () {
   let expected: Expected;
   before(() => {
     expected = expectedOnCpu();
@@ -184,6 +189,14 @@ describe('fused-op layers: LayerNorm, GELU, residual, attention', function () {
           });
         });
 
+        it('multiplyWithColumnSums: a ⊙ g and its sums over rows', () => {
+          tf.tidy(() => {
+            const { product, sums } = multiplyWithColumnSums(tf.tensor2d(inputs.x, [ROWS, WIDTH]), tf.tensor2d(inputs.dy, [ROWS, WIDTH]));
+            assertNear(product, expected.product, 'a ⊙ g');
+            assertNear(sums, expected.productColumnSums, 'column sums');
+          });
+        });
+
         ATTENTION.forEach((s, i) => {
           it(`attention forward and backward (${s.causal ? 'causal' : 'bidirectional'}, ${s.batch}×${s.tokens} tokens, ${s.heads} heads)`, () => {
             tf.tidy(() => {
@@ -212,6 +225,7 @@ describe('fused-op layers: LayerNorm, GELU, residual, attention', function () {
               normaliseBackward(x, xHat, invStd, x);
               biasScaledGeluForward(x, bias, true);
               addBiasResidual(x, x, bias);
+              multiplyWithColumnSums(x, x);
               const { saved } = attentionForward(qkv, qkvBias, s, ATTENTION_SCALE);
               attentionBackward(dContext, saved, s, ATTENTION_SCALE);
             });

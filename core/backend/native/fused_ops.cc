@@ -364,6 +364,35 @@ void computeBiasResidual(void*, TF_OpKernelContext* ctx) {
 }
 
 // ---------------------------------------------------------------------------------------
+// SlipkitMulColumnSums(a, g) → a ⊙ g and its sums over rows: the gradient through an
+// element-wise derivative g (e.g. the GELU's) together with the bias gradient it gives, in
+// one pass instead of a multiply and a reduction that reads the product back.
+
+void computeMulColumnSums(void*, TF_OpKernelContext* ctx) {
+  std::vector<Input> in;
+  if (!readInputs(ctx, in)) return;
+  const Input &a = in[0], &g = in[1];
+  if (a.rank() < 1 || !sameShape(a, g)) return fail(ctx, "SlipkitMulColumnSums: expected a and g of one shape, got " + shapeText(a) + " and " + shapeText(g));
+  const int64_t d = a.width(), rows = a.size() / d;
+  Output product, sums;
+  if (!allocate(ctx, 0, a.shape(), product) || !allocate(ctx, 1, {d}, sums)) return;
+  const float *pa = a.data(), *pg = g.data();
+  float *pp = product.data(), *ps = sums.data();
+  Row(ps, d).setZero();
+  std::mutex merge;
+  RowPool::instance().forRows(rows, d, [&](int64_t begin, int64_t end) {
+    Eigen::ArrayXf partial = Eigen::ArrayXf::Zero(d);
+    for (int64_t r = begin; r < end; ++r) {
+      Row out(pp + r * d, d);
+      out = ConstRow(pa + r * d, d) * ConstRow(pg + r * d, d);
+      partial += out;
+    }
+    std::lock_guard<std::mutex> lock(merge);
+    Row(ps, d) += partial;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
 // SlipkitAttention(qkv, b) → context, probs, qkv_biased and SlipkitAttentionGrad(d_context,
 // qkv_biased, probs) → d_qkv: multi-head self-attention on packed projections, per head
 //   S = scale·q·kᵀ (+ causal mask),  P = softmax(S),  O = P·v
@@ -586,6 +615,7 @@ const std::vector<OpSpec>& opSpecs() {
       {"SlipkitBiasGelu", {"h: float", "b: float"}, {"value: float"}, {}, sameAsFirstInput, noState, computeBiasGelu, noDelete},
       {"SlipkitBiasGeluWithDerivative", {"h: float", "b: float"}, {"value: float", "derivative: float"}, {}, firstInputTwice, noState, computeBiasGelu, noDelete},
       {"SlipkitBiasResidual", {"x: float", "h: float", "b: float"}, {"y: float"}, {}, sameAsFirstInput, noState, computeBiasResidual, noDelete},
+      {"SlipkitMulColumnSums", {"a: float", "g: float"}, {"product: float", "sums: float"}, {}, unknownShapes, noState, computeMulColumnSums, noDelete},
       {"SlipkitAttention", {"qkv: float", "b: float"}, {"context: float", "probs: float", "qkv_biased: float"},
        {"heads: int >= 1", "tokens: int >= 1", "causal: bool = false", "scale: float = 1.0"}, unknownShapes, createAttention, computeAttention, deleteAttention},
       {"SlipkitAttentionGrad", {"d_context: float", "qkv_biased: float", "probs: float"}, {"d_qkv: float"},
