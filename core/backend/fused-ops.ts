@@ -16,6 +16,8 @@ import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorf
  * | SlipkitBiasGeluWithDerivative | f(h + b) and f′(h + b) | 9 ops |
  * | SlipkitBiasResidual | x + h + b | 2 ops |
  * | SlipkitMulColumnSums | a ⊙ g and its sums over rows | 2 ops (the sums read the product back) |
+ * | SlipkitFoldNorm | a LayerNorm's γ, β and a column scale folded into the next linear layer | ~10 small ops |
+ * | SlipkitUnfoldNormGrad | the original parameters' gradients from the folded ones | ~15 small ops |
  * | SlipkitAttention | softmax(scale·q·kᵀ + mask)·v per head, from packed qkv + b | ~12 ops (bias, split, transposes, softmax, merge) |
  * | SlipkitAttentionGrad | d(qkv) from d(context) | ~14 ops |
  *
@@ -32,6 +34,8 @@ export const FUSED_OP_OUTPUTS = {
   SlipkitBiasGeluWithDerivative: 2,
   SlipkitBiasResidual: 1,
   SlipkitMulColumnSums: 2,
+  SlipkitFoldNorm: 2,
+  SlipkitUnfoldNormGrad: 4,
   SlipkitAttention: 3,
   SlipkitAttentionGrad: 1,
 } as const;

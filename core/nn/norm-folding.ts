@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedOpsActive, runFusedOp } from '../backend/fused-ops';
 import type { DenseLayer } from './dense';
 import type { LayerNorm } from './layer-norm';
 import { matMul2d } from './matmul';
@@ -21,6 +22,12 @@ export interface FoldedLinear {
 
 /** W′ and b′ (see FoldedLinear). `columnScale` ([out], or one number for all), when given, multiplies every output column. */
 export function foldNormIntoLinear(norm: LayerNorm, layer: DenseLayer, columnScale?: tf.Tensor1D | number): FoldedLinear {
+  if (fusedOpsActive()) {
+    return tf.tidy(() => {
+      const [weight, bias] = runFusedOp('SlipkitFoldNorm', [layer.weight, layer.bias, norm.weight, norm.bias, scaleVector(columnScale, layer.bias.shape[0])]);
+      return { weight: weight as tf.Tensor2D, bias: bias as tf.Tensor1D };
+    });
+  }
   return tf.tidy(() => {
     const shifted = tf.add(matMul2d(tf.reshape(norm.bias, [1, -1]) as tf.Tensor2D, layer.weight), layer.bias);
     let weight = tf.mul(tf.reshape(norm.weight, [-1, 1]), layer.weight) as tf.Tensor2D;
@@ -49,6 +56,13 @@ export interface UnfoldedGradients {
  * All weight-sized: no activation-sized tensor is read.
  */
 export function unfoldGradients(dFoldedWeight: tf.Tensor2D, dFoldedBias: tf.Tensor1D, norm: LayerNorm, layer: DenseLayer, columnScale?: tf.Tensor1D | number): UnfoldedGradients {
+  if (fusedOpsActive()) {
+    return tf.tidy(() => {
+      const scale = scaleVector(columnScale, layer.bias.shape[0]);
+      const [weight, bias, gamma, beta] = runFusedOp('SlipkitUnfoldNormGrad', [dFoldedWeight, dFoldedBias, layer.weight, norm.weight, norm.bias, scale]);
+      return { weight: weight as tf.Tensor2D, bias: bias as tf.Tensor1D, gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D };
+    });
+  }
   return tf.tidy(() => {
     const scaledWeight: tf.Tensor2D = columnScale !== undefined ? tf.mul(layer.weight, columnScale) : layer.weight;
     const bias = (columnScale !== undefined ? tf.mul(dFoldedBias, columnScale) : dFoldedBias) as tf.Tensor1D;
@@ -60,4 +74,10 @@ export function unfoldGradients(dFoldedWeight: tf.Tensor2D, dFoldedBias: tf.Tens
     const beta = tf.reshape(matMul2d(scaledWeight, tf.reshape(dFoldedBias, [-1, 1]) as tf.Tensor2D), [-1]) as tf.Tensor1D;
     return { weight, bias, gamma, beta };
   });
+}
+
+/** The column scale as a vector [out] (ones when none is given), for the fused ops. */
+function scaleVector(columnScale: tf.Tensor1D | number | undefined, out: number): tf.Tensor1D {
+  if (columnScale === undefined || typeof columnScale === 'number') return tf.fill([out], columnScale ?? 1) as tf.Tensor1D;
+  return columnScale;
 }

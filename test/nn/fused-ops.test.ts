@@ -6,6 +6,9 @@ import { attentionBackward, attentionForward, type AttentionShape } from '../../
 import { biasScaledGeluForward } from '../../core/nn/gelu';
 import { normalise, normaliseBackward } from '../../core/nn/layer-norm';
 import { multiplyWithColumnSums } from '../../core/nn/multiply-column-sums';
+import { foldNormIntoLinear, unfoldGradients } from '../../core/nn/norm-folding';
+import type { DenseLayer } from '../../core/nn/dense';
+import type { LayerNorm } from '../../core/nn/layer-norm';
 import { addBiasResidual } from '../../core/nn/residual';
 import { Rng } from '../../core/random';
 import { describeOnBackends } from '../helpers/backends';
@@ -29,6 +32,9 @@ const ATTENTION: AttentionShape[] = [
   { batch: 4, tokens: 11, heads: 2, causal: true },
 ];
 const HEAD_DIM = 8;
+/** Output width of the linear layer a norm is folded into (WIDTH × FOLD_OUT splits over threads). */
+const FOLD_OUT = 70;
+const FOLD_SCALAR = 0.7;
 const ATTENTION_SCALE = 0.35;
 
 interface Inputs {
@@ -39,6 +45,16 @@ interface Inputs {
   qkv: Float32Array[];
   qkvBias: Float32Array[];
   dContext: Float32Array[];
+  fold: { weight: Float32Array; bias: Float32Array; gamma: Float32Array; beta: Float32Array; scale: Float32Array; dy: Float32Array };
+}
+
+/** Folded output x̂·W′ + b′ and the four parameter gradients, for one column scale. */
+interface FoldExpected {
+  output: Float32Array;
+  weight: Float32Array;
+  bias: Float32Array;
+  gamma: Float32Array;
+  beta: Float32Array;
 }
 
 interface Expected {
@@ -53,6 +69,8 @@ interface Expected {
   productColumnSums: Float32Array;
   context: Float32Array[];
   dQkv: Float32Array[];
+  /** With the vector column scale, then with the scalar one. */
+  fold: FoldExpected[];
 }
 
 const inputs: Inputs = {
@@ -63,7 +81,24 @@ const inputs: Inputs = {
   qkv: ATTENTION.map((s) => values(s.batch * s.tokens * 3 * s.heads * HEAD_DIM)),
   qkvBias: ATTENTION.map((s) => values(3 * s.heads * HEAD_DIM, 0.3)),
   dContext: ATTENTION.map((s) => values(s.batch * s.tokens * s.heads * HEAD_DIM)),
+  fold: {
+    weight: values(WIDTH * FOLD_OUT, 0.2),
+    bias: values(FOLD_OUT),
+    gamma: values(WIDTH, 0.5).map((v) => v + 1),
+    beta: values(WIDTH, 0.5),
+    scale: values(FOLD_OUT, 0.3).map((v) => v + 1),
+    dy: values(ROWS * FOLD_OUT),
+  },
 };
+
+/** The folding's parameters as tensors, shaped as LayerNorm and DenseLayer hold them. */
+function foldParams(): { norm: LayerNorm; layer: DenseLayer } {
+  const f = inputs.fold;
+  return {
+    norm: { weight: tf.tensor1d(f.gamma), bias: tf.tensor1d(f.beta) } as unknown as LayerNorm,
+    layer: { weight: tf.tensor2d(f.weight, [WIDTH, FOLD_OUT]), bias: tf.tensor1d(f.bias) } as unknown as DenseLayer,
+  };
+}
 
 /** Plain attention: per head softmax(scale·q·kᵀ + mask)·v, heads side by side. */
 function plainAttention(qkv: tf.Tensor2D, s: AttentionShape): tf.Tensor2D {
@@ -101,8 +136,19 @@ function expectedOnCpu(): Expected {
       const dQkv = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(forward(t), dContext)))(qkv);
       return { context: forward(qkv).dataSync() as Float32Array, dQkv: dQkv.dataSync() as Float32Array };
     });
+    const fi = inputs.fold;
+    const xHat = norm(x);
+    const foldDy = tf.tensor2d(fi.dy, [ROWS, FOLD_OUT]);
+    const fold = [tf.tensor1d(fi.scale), tf.scalar(FOLD_SCALAR)].map((scale) => {
+      const plain = (w: tf.Tensor, b: tf.Tensor, g: tf.Tensor, be: tf.Tensor): tf.Tensor =>
+        tf.mul(tf.add(tf.matMul(tf.add(tf.mul(xHat, g), be) as tf.Tensor2D, w as tf.Tensor2D), b), scale);
+      const params = [tf.tensor2d(fi.weight, [WIDTH, FOLD_OUT]), tf.tensor1d(fi.bias), tf.tensor1d(fi.gamma), tf.tensor1d(fi.beta)];
+      const grads = tf.grads((w, b, g, be) => tf.sum(tf.mul(plain(w!, b!, g!, be!), foldDy)))(params).map((g) => g.dataSync() as Float32Array);
+      return { output: plain(params[0]!, params[1]!, params[2]!, params[3]!).dataSync() as Float32Array, weight: grads[0]!, bias: grads[1]!, gamma: grads[2]!, beta: grads[3]! };
+    });
     return {
-      xHat: norm(x).dataSync() as Float32Array,
+      fold,
+      xHat: xHat.dataSync() as Float32Array,
       invStd: tf.rsqrt(tf.add(variance, EPS)).dataSync() as Float32Array,
       normGrad: normGrad.dataSync() as Float32Array,
       normGradPlusResidual: tf.add(normGrad, tf.tensor2d(inputs.residual, [ROWS, WIDTH])).dataSync() as Float32Array,
@@ -196,6 +242,25 @@ describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attenti
             assertNear(sums, expected.productColumnSums, 'column sums');
           });
         });
+
+        for (const [which, index] of [['a vector', 0], ['a scalar', 1]] as const) {
+          it(`foldNormIntoLinear and unfoldGradients with ${which} column scale`, () => {
+            tf.tidy(() => {
+              const { norm, layer } = foldParams();
+              const scale = index === 0 ? tf.tensor1d(inputs.fold.scale) : FOLD_SCALAR;
+              const xHat = tf.tensor2d(expected.xHat, [ROWS, WIDTH]);
+              const dy = tf.tensor2d(inputs.fold.dy, [ROWS, FOLD_OUT]);
+              const folded = foldNormIntoLinear(norm, layer, scale);
+              const want = expected.fold[index]!;
+              assertNear(tf.add(tf.matMul(xHat, folded.weight), folded.bias), want.output, 'x̂·W′ + b′');
+              const u = unfoldGradients(tf.matMul(xHat, dy, true, false), tf.sum(dy, 0), norm, layer, scale);
+              assertNear(u.weight, want.weight, 'dW');
+              assertNear(u.bias, want.bias, 'db');
+              assertNear(u.gamma, want.gamma, 'dγ');
+              assertNear(u.beta, want.beta, 'dβ');
+            });
+          });
+        }
 
         ATTENTION.forEach((s, i) => {
           it(`attention forward and backward (${s.causal ? 'causal' : 'bidirectional'}, ${s.batch}×${s.tokens} tokens, ${s.heads} heads)`, () => {
