@@ -19,12 +19,12 @@
  *      of the running node's install prefix (nothing is downloaded by node-gyp);
  *   4. loads it in a child process and checks that tf.getBackend() is 'tensorflow' and a matmul
  *      is right, then writes .native/slipkit-native.json (read by `slipkit doctor`);
- *   5. compiles slipkit's fused-ops addon (core/backend/native/fused_ops.cc: LayerNorm, GELU and
- *      residual kernels through TensorFlow's C kernel API, vectorised by the wheel's Eigen) into
+ *   5. compiles slipkit's fused-ops addon (core/backend/native/: LayerNorm, GELU, residual,
+ *      attention kernels through TensorFlow's C kernel API, vectorised by the wheel's Eigen) into
  *      .native/fused-ops/, and checks it in a child process. A failure here is reported and
  *      recorded in the manifest, not fatal: the layers then compute the same formulas with tfjs ops.
  * Idempotent: when the manifest matches and the addons load, it is a no-op taking about a second;
- * a changed fused_ops.cc is recompiled on its own (about 5 s).
+ * changed fused-op sources are recompiled on their own (about 10 s).
  * Only Node.js built-ins are used, so it runs before `npm run build`.
  */
 const crypto = require('node:crypto');
@@ -41,7 +41,8 @@ const WHEEL_PYTHON = '3.11';
 const MANIFEST_NAME = 'slipkit-native.json';
 /** What provisionLibtensorflow extracts; bumped when that changes, so older extractions are redone. */
 const EXTRACT_LAYOUT = 2;
-const FUSED_OPS_SOURCE = path.resolve(__dirname, '..', 'core', 'backend', 'native', 'fused_ops.cc');
+/** The fused ops' C++ sources: every .cc there is compiled into one addon, and every file is hashed. */
+const FUSED_OPS_DIR = path.resolve(__dirname, '..', 'core', 'backend', 'native');
 /** Headers the fused ops include beyond the binding's (their closure follows), and whole trees (Eigen's includes are relative). */
 const FUSED_OPS_HEADER_ROOTS = ['tensorflow/c/kernels.h', 'tensorflow/c/ops.h'];
 const HEADER_TREES = ['Eigen/', 'unsupported/Eigen/'];
@@ -359,8 +360,16 @@ function buildAddon({ nodeGyp, nodedir }) {
 
 const FUSED_OPS_ADDON = path.join('fused-ops', 'fused_ops.node');
 
-function sha256(file) {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+/** The fused ops' source files, sorted. */
+function fusedOpsSources() {
+  return fs.readdirSync(FUSED_OPS_DIR).filter((f) => /\.(cc|h)$/.test(f)).sort().map((f) => path.join(FUSED_OPS_DIR, f));
+}
+
+/** One hash over the names and contents of the fused ops' sources: a change to any rebuilds them. */
+function fusedOpsSourceHash() {
+  const hash = crypto.createHash('sha256');
+  for (const file of fusedOpsSources()) hash.update(path.basename(file)).update('\0').update(fs.readFileSync(file)).update('\0');
+  return hash.digest('hex');
 }
 
 /**
@@ -405,17 +414,18 @@ function verifyFusedOps(addon) {
  * entry carries the error instead of the addon (and the layers run without the fused ops).
  */
 function buildFusedOps(nodedir) {
-  const source = sha256(FUSED_OPS_SOURCE);
+  const source = fusedOpsSourceHash();
   const out = path.join(nativeDir, FUSED_OPS_ADDON);
   const tmp = `${out}.tmp-${process.pid}`;
   const t = Date.now();
-  say(`compiling the fused ops (${shown(FUSED_OPS_SOURCE)}, ${marchFlag()}) ...`);
+  const sources = fusedOpsSources().filter((f) => f.endsWith('.cc'));
+  say(`compiling the fused ops (${sources.length} files in ${shown(FUSED_OPS_DIR)}/, ${marchFlag()}) ...`);
   try {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     run('compiling the fused ops', process.env.CXX || 'g++', [
       '-O3', marchFlag(), '-std=c++17', '-shared', '-fPIC', '-pthread', '-DNODE_GYP_MODULE_NAME=slipkit_fused_ops',
       '-I', path.join(nodedir, 'include', 'node'), '-I', path.join(libDir, 'include'),
-      FUSED_OPS_SOURCE, '-o', tmp,
+      ...sources, '-o', tmp,
       '-L', path.join(libDir, 'lib'), '-l:libtensorflow_framework.so.2',
       `-Wl,-rpath,$ORIGIN/${path.relative(path.dirname(out), path.join(libDir, 'lib'))}`,
     ]);
@@ -435,7 +445,7 @@ function buildFusedOps(nodedir) {
 function ensureFusedOps() {
   const manifest = readJson(manifestPath);
   const built = manifest.fusedOps;
-  if (built && built.addon && built.source === sha256(FUSED_OPS_SOURCE) && fs.existsSync(path.join(nativeDir, built.addon))) return;
+  if (built && built.addon && built.source === fusedOpsSourceHash() && fs.existsSync(path.join(nativeDir, built.addon))) return;
   const nodedir = findNodeHeaders();
   checkCompiler();
   provisionLibtensorflow(findPython());

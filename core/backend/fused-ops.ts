@@ -3,9 +3,9 @@ import { firstLine, loadModule } from './load-module';
 import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorflow-ops';
 
 /**
- * slipkit's fused element-wise TensorFlow ops (core/backend/native/fused_ops.cc), for the
- * native backend that `npm run setup:native` builds. Each replaces a chain of element-wise
- * TensorFlow ops, one pass over memory each, by a single pass:
+ * slipkit's fused TensorFlow ops (C++ in core/backend/native/), for the native backend that
+ * `npm run setup:native` builds. Each replaces a chain of TensorFlow ops, element-wise ones
+ * each a pass over memory, by a single pass:
  *
  * | op | computes | replaces |
  * |---|---|---|

@@ -11,14 +11,14 @@ export interface NativeManifest {
   napiVersion: number;
   builtWith: { node: string; platform: string };
   builtAt: string;
-  /** slipkit's fused-ops addon (core/backend/native/fused_ops.cc): built, or why not. */
+  /** slipkit's fused-ops addon (core/backend/native/): built, or why not. */
   fusedOps?: FusedOpsBuild;
 }
 
 /** The fused-ops addon as setup built it: its path (relative to the native directory) and source hash, or the build error. */
 export interface FusedOpsBuild {
   addon?: string;
-  /** sha256 of the fused_ops.cc it was built from. */
+  /** sha256 over the fused-op sources (core/backend/native/) it was built from. */
   source: string;
   error?: string;
 }

@@ -15,7 +15,7 @@ import { describeOnBackends } from '../helpers/backends';
 import { assertFlatTensorCount } from '../helpers/memory';
 
 /*
- * The functions that the fused native ops (core/backend/native/fused_ops.cc) speed up, on every
+ * The functions that the fused native ops (core/backend/native/) speed up, on every
  * backend and, on `tensorflow`, with the fused ops on and off, against plain formulations
  * differentiated by tfjs's autodiff on the cpu backend (independent of both the C++ kernels and
  * the hand-written backward passes). Shapes are chosen so that the native kernels split rows
