@@ -7,6 +7,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -26,11 +27,13 @@ class RowPool {
 
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
 
-  // Runs fn(begin, end) over [0, rows) split into one contiguous range per thread; the
-  // caller runs the first range. Small jobs (rows·width below a pass of ~64 KiB) run inline.
+  // Runs fn(begin, end) over [0, rows) in contiguous chunks, a few per thread, which the caller
+  // and the workers take in turn: a thread slowed by other load on the machine takes fewer
+  // chunks instead of holding up the rest. Small jobs (rows·width below a pass of ~64 KiB)
+  // run inline.
   void forRows(int64_t rows, int64_t width, const std::function<void(int64_t, int64_t)>& fn) {
-    const int parts = static_cast<int>(std::min<int64_t>(threads(), rows));
-    if (parts <= 1 || rows * width < (1 << 14)) {
+    const int64_t chunks = std::min<int64_t>(int64_t{kChunksPerThread} * threads(), rows);
+    if (threads() == 1 || chunks <= 1 || rows * width < (1 << 14)) {
       fn(0, rows);
       return;
     }
@@ -39,21 +42,24 @@ class RowPool {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &fn;
       rows_ = rows;
-      parts_ = parts;
-      pending_ = parts - 1;
+      chunks_ = chunks;
+      next_.store(0);
+      pending_ = static_cast<int>(workers_.size());
       ++generation_;
     }
     wake_.notify_all();
-    fn(0, rangeEnd(0, rows, parts));
+    runChunks(fn, rows, chunks);
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [&] { return pending_ == 0; });
     job_ = nullptr;
   }
 
  private:
+  static constexpr int kChunksPerThread = 4;
+
   RowPool() {
     int n = configuredThreads();
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { work(i); });
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this] { work(); });
   }
 
   ~RowPool() {
@@ -77,14 +83,16 @@ class RowPool {
     return std::max(1u, std::thread::hardware_concurrency());
   }
 
-  static int64_t rangeEnd(int part, int64_t rows, int parts) { return rows * (part + 1) / parts; }
+  // Takes chunks until none is left.
+  void runChunks(const std::function<void(int64_t, int64_t)>& fn, int64_t rows, int64_t chunks) {
+    for (int64_t c = next_.fetch_add(1); c < chunks; c = next_.fetch_add(1)) fn(rows * c / chunks, rows * (c + 1) / chunks);
+  }
 
-  void work(int index) {
+  void work() {
     uint64_t seen = 0;
     for (;;) {
       const std::function<void(int64_t, int64_t)>* job;
-      int64_t rows;
-      int parts;
+      int64_t rows, chunks;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return generation_ != seen; });
@@ -92,13 +100,11 @@ class RowPool {
         if (stopping_) return;
         job = job_;
         rows = rows_;
-        parts = parts_;
+        chunks = chunks_;
       }
-      if (job && index < parts) {
-        (*job)(rangeEnd(index - 1, rows, parts), rangeEnd(index, rows, parts));
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (--pending_ == 0) done_.notify_one();
-      }
+      if (job) runChunks(*job, rows, chunks);
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (job && --pending_ == 0) done_.notify_one();
     }
   }
 
@@ -109,7 +115,8 @@ class RowPool {
   std::condition_variable done_;
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t rows_ = 0;
-  int parts_ = 0;
+  int64_t chunks_ = 0;
+  std::atomic<int64_t> next_{0};
   int pending_ = 0;
   uint64_t generation_ = 0;
   bool stopping_ = false;
