@@ -276,6 +276,20 @@ describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attenti
           });
         });
 
+        it('gives the same bits on every run (sums over rows are reduced in a fixed order)', () => {
+          tf.tidy(() => {
+            const rows = 4099;
+            const a = tf.tensor2d(values(rows * 64), [rows, 64]);
+            const g = tf.tensor2d(values(rows * 64), [rows, 64]);
+            const { norm, layer } = foldParams();
+            const runs = Array.from({ length: 6 }, () => [multiplyWithColumnSums(a, g).sums.dataSync(), foldNormIntoLinear(norm, layer, 0.5).bias.dataSync()]);
+            for (const [i, run] of runs.entries()) {
+              assert.deepEqual(Array.from(run[0]!), Array.from(runs[0]![0]!), `column sums differ between run 0 and run ${i}`);
+              assert.deepEqual(Array.from(run[1]!), Array.from(runs[0]![1]!), `folded bias differs between run 0 and run ${i}`);
+            }
+          });
+        });
+
         it('keeps the tensor count flat', async () => {
           const s = ATTENTION[0]!;
           const cols = 3 * s.heads * HEAD_DIM;

@@ -15,9 +15,10 @@
 // Every op takes float32 tensors whose last axis is the row (width D); all other axes are
 // rows. Arithmetic is vectorised by Eigen (the same erf and exp TensorFlow's own kernels use).
 //
-// Files: row_pool.h (threads), kernel_io.h (inputs, outputs, errors, op records), one *_ops.cc
-// per family of ops, shape_fns.cc, and this file, which registers them all and is the addon's
-// entry point. Built as one shared library by scripts/setup-native.js.
+// Files: row_pool.h (threads), row_sums.h (reproducible parallel sums), kernel_io.h (inputs,
+// outputs, errors, op records), one *_ops.cc per family of ops, shape_fns.cc, and this file,
+// which registers them all and is the addon's entry point. Built as one shared library by
+// scripts/setup-native.js.
 
 #include <node_api.h>
 

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "kernel_io.h"
 #include "row_pool.h"
+#include "row_sums.h"
 
 namespace slipkit {
 namespace {
@@ -89,17 +89,12 @@ void computeMulColumnSums(void*, TF_OpKernelContext* ctx) {
   if (!allocate(ctx, 0, a.shape(), product) || !allocate(ctx, 1, {d}, sums)) return;
   const float *pa = a.data(), *pg = g.data();
   float *pp = product.data(), *ps = sums.data();
-  Row(ps, d).setZero();
-  std::mutex merge;
-  RowPool::instance().forRows(rows, d, [&](int64_t begin, int64_t end) {
-    Eigen::ArrayXf partial = Eigen::ArrayXf::Zero(d);
+  Row(ps, d) = forRowsSummingColumns(rows, d, [&](int64_t begin, int64_t end, Eigen::ArrayXf& partial) {
     for (int64_t r = begin; r < end; ++r) {
       Row out(pp + r * d, d);
       out = ConstRow(pa + r * d, d) * ConstRow(pg + r * d, d);
       partial += out;
     }
-    std::lock_guard<std::mutex> lock(merge);
-    Row(ps, d) += partial;
   });
 }
 

@@ -2,12 +2,12 @@
 // gradients unfolded.
 
 #include <algorithm>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "kernel_io.h"
 #include "row_pool.h"
+#include "row_sums.h"
 
 namespace slipkit {
 namespace {
@@ -43,17 +43,12 @@ void computeFoldNorm(void*, TF_OpKernelContext* ctx) {
   const float *pw = w.data(), *pg = gamma.data(), *pbeta = beta.data();
   float* pwf = wFolded.data();
   ConstRow scale(s.data(), cols);
-  Eigen::ArrayXf shift = Eigen::ArrayXf::Zero(cols);  // β·W
-  std::mutex merge;
-  RowPool::instance().forRows(rows, cols, [&](int64_t begin, int64_t end) {
-    Eigen::ArrayXf partial = Eigen::ArrayXf::Zero(cols);
+  const Eigen::ArrayXf shift = forRowsSummingColumns(rows, cols, [&](int64_t begin, int64_t end, Eigen::ArrayXf& partial) {
     for (int64_t i = begin; i < end; ++i) {
       ConstRow wr(pw + i * cols, cols);
       Row(pwf + i * cols, cols) = (pg[i] * wr) * scale;
-      partial += pbeta[i] * wr;
+      partial += pbeta[i] * wr;  // β·W
     }
-    std::lock_guard<std::mutex> lock(merge);
-    shift += partial;
   });
   Row(bFolded.data(), cols) = (shift + ConstRow(b.data(), cols)) * scale;
 }
