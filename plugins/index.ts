@@ -1,5 +1,4 @@
-import type { CliCommand } from '../core/cli/context';
-import type { AnyPluginDefinition } from '../core/plugins/define';
+import type { AnyPluginDefinition, CliCommand } from '../core/toolkit';
 import { registerRuns } from './trackers/mlflow/cli-runs';
 import { registerSync } from './trackers/mlflow/cli-sync';
 import colorJitter from './augmentations/color-jitter';

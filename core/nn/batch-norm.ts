@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
+import { columnStats, standardize } from './standardize';
 
 /** PyTorch's BatchNorm1d default. */
 export const BATCH_NORM_EPS = 1e-5;
@@ -11,18 +12,6 @@ export interface AffineParams {
 }
 
 /**
- * (x − mean) / sqrt(var + eps) per column of a [B, D] batch, with the batch mean and the
- * biased variance: BatchNorm1d in training mode without the affine part.
- */
-export function standardize(x: tf.Tensor2D, eps = BATCH_NORM_EPS): tf.Tensor2D {
-  return tf.tidy(() => {
-    const centred = tf.sub(x, tf.mean(x, 0, true));
-    const variance = tf.mean(tf.square(centred), 0, true);
-    return tf.mul(centred, tf.rsqrt(tf.add(variance, eps))) as tf.Tensor2D;
-  });
-}
-
-/**
  * BatchNorm1d in training mode: batch statistics, then γ·x̂ + β when `affine` is given.
  * No running statistics exist: the heads that use it (SSL projectors and predictors) only
  * ever run in training and are dropped before evaluation, so running averages would be
@@ -30,7 +19,7 @@ export function standardize(x: tf.Tensor2D, eps = BATCH_NORM_EPS): tf.Tensor2D {
  */
 export function batchNorm1d(x: tf.Tensor2D, affine?: AffineParams, eps = BATCH_NORM_EPS): tf.Tensor2D {
   return tf.tidy(() => {
-    const normalised = standardize(x, eps);
+    const normalised = standardize(x, columnStats(x, { eps }));
     return affine ? (tf.add(tf.mul(normalised, affine.weight), affine.bias) as tf.Tensor2D) : normalised;
   });
 }

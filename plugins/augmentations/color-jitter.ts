@@ -1,11 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Augmentation } from '../../core/contracts/augmentation';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from '../../core/data/image-ops';
-import { withDefaults } from '../../core/data/plugin-options';
-import { rangeAround } from '../../core/data/random-params';
-import { definePlugin } from '../../core/plugins/define';
-import type { Rng } from '../../core/random';
-import type { JsonSchema } from '../../core/spec/json-schema';
+import {
+  adjustBrightness,
+  adjustContrast,
+  adjustHue,
+  adjustSaturation,
+  type Augmentation,
+  definePlugin,
+  type JsonSchema,
+  rangeAround,
+  type Rng,
+  withDefaults,
+} from '../../core/toolkit';
 
 type Amount = number | [number, number];
 

@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Augmentation } from '../../core/contracts/augmentation';
-import { withDefaults } from '../../core/data/plugin-options';
-import { definePlugin } from '../../core/plugins/define';
-import type { Rng } from '../../core/random';
-import type { JsonSchema } from '../../core/spec/json-schema';
+import { type Augmentation, definePlugin, type JsonSchema, type Rng, withDefaults } from '../../core/toolkit';
 
 export interface RandomResizedCropOptions {
   scale: [number, number];

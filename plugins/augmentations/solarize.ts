@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Augmentation } from '../../core/contracts/augmentation';
-import { selectTransformed } from '../../core/data/image-ops';
-import { withDefaults } from '../../core/data/plugin-options';
-import { drawFlags } from '../../core/data/random-params';
-import { definePlugin } from '../../core/plugins/define';
-import type { Rng } from '../../core/random';
-import type { JsonSchema } from '../../core/spec/json-schema';
+import {
+  type Augmentation,
+  definePlugin,
+  drawFlags,
+  type JsonSchema,
+  type Rng,
+  selectTransformed,
+  withDefaults,
+} from '../../core/toolkit';
 
 export interface SolarizeOptions {
   p: number;

@@ -1,12 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Dataset, Sample, SampleOptions } from '../../core/contracts/dataset';
-import { DataError } from '../../core/errors';
-import { indexedSamples } from '../../core/data/indexed';
-import { readManifest, type ManifestEntry, type ManifestFormat } from '../../core/data/manifest';
-import { withDefaults } from '../../core/data/plugin-options';
-import { definePlugin } from '../../core/plugins/define';
-import type { JsonSchema } from '../../core/spec/json-schema';
+import {
+  DataError,
+  type Dataset,
+  definePlugin,
+  indexedSamples,
+  type JsonSchema,
+  type Sample,
+  type SampleOptions,
+  withDefaults,
+} from '../../core/toolkit';
+import { readManifest, type ManifestEntry, type ManifestFormat } from './formats/manifest';
 
 export interface ImageTextManifestOptions {
   path: string;

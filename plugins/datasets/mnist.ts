@@ -1,11 +1,15 @@
 import * as path from 'node:path';
-import type { Dataset, Sample, SampleOptions } from '../../core/contracts/dataset';
-import { DataError } from '../../core/errors';
-import { readIdxImages, readIdxLabels, type IdxImages } from '../../core/data/idx';
-import { indexedSamples } from '../../core/data/indexed';
-import { withDefaults } from '../../core/data/plugin-options';
-import { definePlugin } from '../../core/plugins/define';
-import type { JsonSchema } from '../../core/spec/json-schema';
+import {
+  DataError,
+  type Dataset,
+  definePlugin,
+  indexedSamples,
+  type JsonSchema,
+  type Sample,
+  type SampleOptions,
+  withDefaults,
+} from '../../core/toolkit';
+import { readIdxImages, readIdxLabels, type IdxImages } from './formats/idx';
 
 export interface MnistOptions {
   split: 'train' | 'test';

@@ -1,10 +1,14 @@
-import type { Dataset, Sample, SampleOptions } from '../../core/contracts/dataset';
-import { indexedSamples } from '../../core/data/indexed';
-import { withDefaults } from '../../core/data/plugin-options';
-import { SHAPES, makeScene, renderScene, sceneCaptions } from '../../core/data/shapes';
-import { definePlugin } from '../../core/plugins/define';
-import { Rng } from '../../core/random';
-import type { JsonSchema } from '../../core/spec/json-schema';
+import {
+  type Dataset,
+  definePlugin,
+  indexedSamples,
+  type JsonSchema,
+  Rng,
+  type Sample,
+  type SampleOptions,
+  withDefaults,
+} from '../../core/toolkit';
+import { SHAPES, makeScene, renderScene, sceneCaptions } from './formats/shapes';
 
 export interface SyntheticShapesOptions {
   count: number;

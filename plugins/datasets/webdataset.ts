@@ -1,14 +1,18 @@
 import * as path from 'node:path';
-import type { Dataset, Sample, SampleOptions } from '../../core/contracts/dataset';
-import { DataError } from '../../core/errors';
-import type { Logger } from '../../core/logger';
-import { expandBraces } from '../../core/data/braces';
-import { bufferShuffle } from '../../core/data/order';
-import { withDefaults } from '../../core/data/plugin-options';
-import { readShard, type ShardGroup } from '../../core/data/tar-shards';
-import { definePlugin } from '../../core/plugins/define';
-import { Rng } from '../../core/random';
-import type { JsonSchema } from '../../core/spec/json-schema';
+import {
+  bufferShuffle,
+  DataError,
+  type Dataset,
+  definePlugin,
+  type JsonSchema,
+  type Logger,
+  Rng,
+  type Sample,
+  type SampleOptions,
+  withDefaults,
+} from '../../core/toolkit';
+import { expandBraces } from './formats/braces';
+import { readShard, type ShardGroup } from './formats/tar-shards';
 
 export interface WebDatasetOptions {
   shards: string | string[];

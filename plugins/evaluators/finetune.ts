@@ -1,26 +1,31 @@
 import * as tf from '@tensorflow/tfjs';
-import type { EvalContext, EvalModel, Evaluator } from '../../core/contracts/evaluator';
-import type { NamedVariable } from '../../core/contracts/trainable';
-import { AdamW } from '../../core/engine/optim/adamw';
-import { learningRate } from '../../core/engine/schedule';
-import { DataLoader } from '../../core/data/loader';
-import { DataError, TrainingError } from '../../core/errors';
-import { evalReadOptions, limitedDataset } from '../../core/eval/dataset-batches';
-import { buildTrainSplitDatasets, type TrainSplitDatasets } from '../../core/eval/eval-datasets';
-import { checkLabels } from '../../core/eval/features';
 import {
-  classificationProperties,
-  commonEvaluatorProperties,
-  trainSplitProperties,
+  AdamW,
+  buildTrainSplitDatasets,
+  checkLabels,
   type ClassificationOptions,
+  classificationProperties,
   type CommonEvaluatorOptions,
+  commonEvaluatorProperties,
+  DataError,
+  DataLoader,
+  definePlugin,
+  type EvalContext,
+  type EvalModel,
+  evalReadOptions,
+  type Evaluator,
+  learningRate,
+  limitedDataset,
+  Linear,
+  type NamedVariable,
+  Rng,
+  TrainingError,
+  type TrainSplitDatasets,
   type TrainSplitOptions,
-} from '../../core/eval/options';
-import { scoreClassifier } from '../../core/eval/score-classifier';
-import { WeightSnapshot } from '../../core/eval/weight-snapshot';
-import { Linear } from '../../core/nn/linear';
-import { definePlugin } from '../../core/plugins/define';
-import { Rng } from '../../core/random';
+  trainSplitProperties,
+} from '../../core/toolkit';
+import { scoreClassifier } from './maths/score-classifier';
+import { WeightSnapshot } from './common/weight-snapshot';
 
 export interface FinetuneOptions extends CommonEvaluatorOptions, TrainSplitOptions, ClassificationOptions {
   steps: number;

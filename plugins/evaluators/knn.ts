@@ -1,28 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
-import type { EvalContext, EvalModel, Evaluator } from '../../core/contracts/evaluator';
-import { SpecError } from '../../core/errors';
-import { evalReadOptions } from '../../core/eval/dataset-batches';
-import { buildTrainSplitDatasets, type TrainSplitDatasets } from '../../core/eval/eval-datasets';
 import {
+  buildTrainSplitDatasets,
   checkLabels,
+  type ClassificationOptions,
+  classificationProperties,
   collectFeatures,
+  type CommonEvaluatorOptions,
+  commonEvaluatorProperties,
+  definePlugin,
+  type EvalContext,
+  type EvalModel,
+  evalReadOptions,
+  type Evaluator,
+  type FeatureSource,
   featureSourceProperty,
   imageFeatureFn,
+  l2Normalize,
   resolveNumClasses,
-  type FeatureSource,
-} from '../../core/eval/features';
-import { knnClassScores } from '../../core/eval/knn';
-import { l2NormalizeRows } from '../../core/eval/normalize';
-import { scoreClassifier } from '../../core/eval/score-classifier';
-import {
-  classificationProperties,
-  commonEvaluatorProperties,
-  trainSplitProperties,
-  type ClassificationOptions,
-  type CommonEvaluatorOptions,
+  SpecError,
+  type TrainSplitDatasets,
   type TrainSplitOptions,
-} from '../../core/eval/options';
-import { definePlugin } from '../../core/plugins/define';
+  trainSplitProperties,
+} from '../../core/toolkit';
+import { knnClassScores } from './maths/knn';
+import { scoreClassifier } from './maths/score-classifier';
 
 export interface KnnOptions extends CommonEvaluatorOptions, TrainSplitOptions, ClassificationOptions {
   /** Neighbours that vote. */
@@ -48,7 +49,7 @@ export class KnnEvaluator implements Evaluator {
 
   async evaluate(model: EvalModel, ctx: EvalContext): Promise<Record<string, number>> {
     const featureFn = imageFeatureFn(model, this.options.features, this.path);
-    const embed = (images: tf.Tensor4D) => l2NormalizeRows(featureFn(images));
+    const embed = (images: tf.Tensor4D) => l2Normalize(featureFn(images));
     const memory = await collectFeatures(
       this.datasets.trainDataset,
       embed,

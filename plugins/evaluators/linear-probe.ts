@@ -1,26 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
-import type { EvalContext, EvalModel, Evaluator } from '../../core/contracts/evaluator';
-import { evalReadOptions } from '../../core/eval/dataset-batches';
-import { buildTrainSplitDatasets, type TrainSplitDatasets } from '../../core/eval/eval-datasets';
 import {
+  buildTrainSplitDatasets,
   checkLabels,
+  type ClassificationOptions,
+  classificationProperties,
   collectFeatures,
+  type CommonEvaluatorOptions,
+  commonEvaluatorProperties,
+  definePlugin,
+  type EvalContext,
+  type EvalModel,
+  evalReadOptions,
+  type Evaluator,
+  type FeatureSet,
+  type FeatureSource,
   featureSourceProperty,
   imageFeatureFn,
   resolveNumClasses,
-  type FeatureSet,
-  type FeatureSource,
-} from '../../core/eval/features';
-import { linearProbe } from '../../core/eval/linear-probe';
-import {
-  classificationProperties,
-  commonEvaluatorProperties,
-  trainSplitProperties,
-  type ClassificationOptions,
-  type CommonEvaluatorOptions,
+  type TrainSplitDatasets,
   type TrainSplitOptions,
-} from '../../core/eval/options';
-import { definePlugin } from '../../core/plugins/define';
+  trainSplitProperties,
+} from '../../core/toolkit';
+import { linearProbe } from './maths/linear-probe';
 
 export interface LinearProbeEvaluatorOptions extends CommonEvaluatorOptions, TrainSplitOptions, ClassificationOptions {
   features: FeatureSource;

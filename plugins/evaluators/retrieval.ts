@@ -1,15 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../../core/contracts/dataset';
-import type { EvalContext, EvalModel, Evaluator } from '../../core/contracts/evaluator';
-import { SpecError } from '../../core/errors';
-import { evalReadOptions } from '../../core/eval/dataset-batches';
-import { buildEvalDataset } from '../../core/eval/eval-datasets';
-import { collectFeatures } from '../../core/eval/features';
-import { recordFirstCaptions } from '../../core/eval/first-captions';
-import { l2NormalizeRows } from '../../core/eval/normalize';
-import { commonEvaluatorProperties, type CommonEvaluatorOptions } from '../../core/eval/options';
-import { pairedRetrievalRanks, recallAtK } from '../../core/eval/retrieval-ranks';
-import { definePlugin } from '../../core/plugins/define';
+import {
+  buildEvalDataset,
+  collectFeatures,
+  type CommonEvaluatorOptions,
+  commonEvaluatorProperties,
+  type Dataset,
+  definePlugin,
+  type EvalContext,
+  type EvalModel,
+  evalReadOptions,
+  type Evaluator,
+  l2Normalize,
+  SpecError,
+} from '../../core/toolkit';
+import { recordFirstCaptions } from './common/first-captions';
+import { pairedRetrievalRanks, recallAtK } from './maths/retrieval-ranks';
 
 export interface RetrievalOptions extends CommonEvaluatorOptions {
   /** k values reported as recall@k. */
@@ -21,7 +26,7 @@ function embedTexts(model: EvalModel, texts: readonly string[], batchSize: numbe
   const parts: tf.Tensor2D[] = [];
   try {
     for (let i = 0; i < texts.length; i += batchSize) {
-      parts.push(tf.tidy(() => l2NormalizeRows(model.textEmbedding(texts.slice(i, i + batchSize)))));
+      parts.push(tf.tidy(() => l2Normalize(model.textEmbedding(texts.slice(i, i + batchSize)))));
     }
     return tf.concat(parts, 0);
   } finally {
@@ -44,7 +49,7 @@ export class RetrievalEvaluator implements Evaluator {
   async evaluate(model: EvalModel, ctx: EvalContext): Promise<Record<string, number>> {
     if (!model.hasText) throw SpecError.at(this.path, 'retrieval needs a model with a text tower (set model.text)');
     const recorded = recordFirstCaptions(this.dataset);
-    const embedImages = (images: tf.Tensor4D) => l2NormalizeRows(model.imageEmbedding(images));
+    const embedImages = (images: tf.Tensor4D) => l2Normalize(model.imageEmbedding(images));
     const images = await collectFeatures(recorded.dataset, embedImages, evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log));
     let texts: tf.Tensor2D | undefined;
     try {

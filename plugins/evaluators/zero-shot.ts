@@ -1,20 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../../core/contracts/dataset';
-import type { EvalContext, EvalModel, Evaluator } from '../../core/contracts/evaluator';
-import { SpecError } from '../../core/errors';
-import { zeroShotClassEmbeddings } from '../../core/eval/class-embeddings';
-import { evalReadOptions } from '../../core/eval/dataset-batches';
-import { buildEvalDataset } from '../../core/eval/eval-datasets';
-import { l2NormalizeRows } from '../../core/eval/normalize';
 import {
-  commonEvaluatorProperties,
-  topKProperties,
+  buildEvalDataset,
   type ClassificationOptions,
   type CommonEvaluatorOptions,
-} from '../../core/eval/options';
-import { scoreClassifier } from '../../core/eval/score-classifier';
+  commonEvaluatorProperties,
+  type Dataset,
+  definePlugin,
+  type EvalContext,
+  type EvalModel,
+  evalReadOptions,
+  type Evaluator,
+  l2Normalize,
+  SpecError,
+  topKProperties,
+} from '../../core/toolkit';
+import { zeroShotClassEmbeddings } from './maths/class-embeddings';
+import { scoreClassifier } from './maths/score-classifier';
 import { PROMPT_TEMPLATE_SET_NAMES, resolveTemplates, type TemplatesOption } from './prompt-templates';
-import { definePlugin } from '../../core/plugins/define';
 
 export interface ZeroShotOptions extends CommonEvaluatorOptions, Omit<ClassificationOptions, 'numClasses'> {
   /** Class names by label; the dataset's when absent. */
@@ -49,7 +51,7 @@ export class ZeroShotEvaluator implements Evaluator {
         this.dataset,
         read,
         { ...this.options, numClasses: classNames.length },
-        (images) => tf.matMul(l2NormalizeRows(model.imageEmbedding(images)), classEmbeddings, false, true) as tf.Tensor2D,
+        (images) => tf.matMul(l2Normalize(model.imageEmbedding(images)), classEmbeddings, false, true) as tf.Tensor2D,
       );
     } finally {
       classEmbeddings.dispose();

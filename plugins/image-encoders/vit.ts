@@ -1,13 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ImageEncoder, ImageEncoderOutput } from '../../core/contracts/encoders';
-import type { NamedVariable } from '../../core/contracts/trainable';
-import { SpecError } from '../../core/errors';
-import { normalVariable, truncNormalVariable } from '../../core/nn/init';
-import { LayerNorm } from '../../core/nn/layer-norm';
-import { ParamSeeds } from '../../core/nn/param-seeds';
-import { PatchEmbed } from '../../core/nn/patch-embed';
-import { TIMM_BLOCK_NAMING, Transformer } from '../../core/nn/transformer';
-import { definePlugin } from '../../core/plugins/define';
+import {
+  definePlugin,
+  type ImageEncoder,
+  type ImageEncoderOutput,
+  LayerNorm,
+  type NamedVariable,
+  normalVariable,
+  ParamSeeds,
+  PatchEmbed,
+  SpecError,
+  TIMM_BLOCK_NAMING,
+  Transformer,
+  truncNormalVariable,
+} from '../../core/toolkit';
 
 /** Width, depth and heads of the standard ViT sizes (Dosovitskiy et al.; DeiT for tiny/small). */
 export const VIT_PRESETS = {

@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { ObjectiveOutput } from '../../core/contracts/objective';
-import { barlowTwinsLoss } from '../../core/nn/non-contrastive';
-import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import { definePlugin, type ObjectiveOutput, type PluginContext } from '../../core/toolkit';
+import { barlowTwinsLoss } from './losses/barlow-twins';
 import { HeadBuilder } from './common/heads';
 import { requireHead, requireNonNegative, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
 import { ProjectedViewsObjective } from './common/projected-views';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ObjectiveOutput } from '../../core/contracts/objective';
-import { normalizedMse, normalizedOutputStd } from '../../core/nn/non-contrastive';
-import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import { definePlugin, type ObjectiveOutput, type PluginContext } from '../../core/toolkit';
+import { normalizedMse } from './losses/normalized-mse';
+import { normalizedOutputStd } from './losses/output-std';
 import { MomentumTargetObjective, type MomentumTargetBranches, type MomentumTargetOptions } from './common/momentum-target';
 import { requireViews, withDefaults, type OptionsInput } from './common/options';
 import { headSchema, inputDimSchema, momentumSchema, predictorSchema, viewsSchema } from './common/schema';

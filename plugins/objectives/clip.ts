@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
-import type { NamedVariable } from '../../core/contracts/trainable';
-import { SpecError } from '../../core/errors';
-import { clipLoss, diagonalTop1Percent } from '../../core/nn/contrastive';
-import { constantVariable } from '../../core/nn/init';
-import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import {
+  constantVariable,
+  definePlugin,
+  type NamedVariable,
+  type Objective,
+  type ObjectiveInputs,
+  type ObjectiveOutput,
+  type PluginContext,
+  SpecError,
+} from '../../core/toolkit';
+import { clipLoss } from './losses/clip';
+import { diagonalTop1Percent } from './losses/diagonal';
 import { requirePositive, requireViews, withDefaults, type OptionsInput } from './common/options';
 import { tidyOutput } from './common/output';
 import { viewsSchema } from './common/schema';

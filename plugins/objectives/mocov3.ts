@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ObjectiveOutput } from '../../core/contracts/objective';
-import { diagonalTop1Percent, mocoInfoNceLoss } from '../../core/nn/contrastive';
-import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import { definePlugin, type ObjectiveOutput, type PluginContext } from '../../core/toolkit';
+import { diagonalTop1Percent } from './losses/diagonal';
+import { mocoInfoNceLoss } from './losses/info-nce';
 import { MomentumTargetObjective, type MomentumTargetBranches, type MomentumTargetOptions } from './common/momentum-target';
 import { requirePositive, requireViews, withDefaults, type OptionsInput } from './common/options';
 import { headSchema, inputDimSchema, momentumSchema, predictorSchema, temperatureSchema, viewsSchema } from './common/schema';

@@ -1,8 +1,14 @@
-import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
-import type { NamedVariable } from '../../core/contracts/trainable';
-import { diagonalTop1Percent, ntXentLoss } from '../../core/nn/contrastive';
-import type { Mlp } from '../../core/nn/mlp';
-import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import {
+  definePlugin,
+  type Mlp,
+  type NamedVariable,
+  type Objective,
+  type ObjectiveInputs,
+  type ObjectiveOutput,
+  type PluginContext,
+} from '../../core/toolkit';
+import { diagonalTop1Percent } from './losses/diagonal';
+import { ntXentLoss } from './losses/nt-xent';
 import { HeadBuilder } from './common/heads';
 import { requireHead, requirePositive, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
 import { tidyOutput } from './common/output';

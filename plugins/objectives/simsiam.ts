@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../core/contracts/objective';
-import type { NamedVariable } from '../../core/contracts/trainable';
-import type { Mlp } from '../../core/nn/mlp';
-import { negativeCosine, normalizedOutputStd } from '../../core/nn/non-contrastive';
-import { stopGradient } from '../../core/nn/stop-gradient';
-import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import {
+  definePlugin,
+  type Mlp,
+  type NamedVariable,
+  type Objective,
+  type ObjectiveInputs,
+  type ObjectiveOutput,
+  type PluginContext,
+  stopGradient,
+} from '../../core/toolkit';
+import { negativeCosine } from './losses/negative-cosine';
+import { normalizedOutputStd } from './losses/output-std';
 import { HeadBuilder } from './common/heads';
 import {
   requireHead,

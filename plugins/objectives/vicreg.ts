@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { ObjectiveOutput } from '../../core/contracts/objective';
-import { vicregLoss, type VicregCoefficients } from '../../core/nn/non-contrastive';
-import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import { definePlugin, type ObjectiveOutput, type PluginContext } from '../../core/toolkit';
+import { vicregLoss, type VicregCoefficients } from './losses/vicreg';
 import { HeadBuilder } from './common/heads';
 import { requireHead, requireNonNegative, requirePositive, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
 import { ProjectedViewsObjective } from './common/projected-views';

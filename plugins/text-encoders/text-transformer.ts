@@ -1,14 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TextEncoder, Tokenizer } from '../../core/contracts/encoders';
-import type { NamedVariable } from '../../core/contracts/trainable';
-import { TOKENIZER } from '../../core/di-tokens';
-import { SpecError } from '../../core/errors';
-import { embeddingLookup } from '../../core/nn/embedding';
-import { truncNormalVariable } from '../../core/nn/init';
-import { LayerNorm } from '../../core/nn/layer-norm';
-import { ParamSeeds } from '../../core/nn/param-seeds';
-import { OPEN_CLIP_BLOCK_NAMING, Transformer } from '../../core/nn/transformer';
-import { definePlugin, type PluginContext } from '../../core/plugins/define';
+import {
+  definePlugin,
+  embeddingLookup,
+  LayerNorm,
+  type NamedVariable,
+  OPEN_CLIP_BLOCK_NAMING,
+  ParamSeeds,
+  type PluginContext,
+  SpecError,
+  type TextEncoder,
+  TOKENIZER,
+  type Tokenizer,
+  Transformer,
+  truncNormalVariable,
+} from '../../core/toolkit';
 
 /** Spec options of the `text-transformer` text encoder. */
 export interface TextTransformerOptions {

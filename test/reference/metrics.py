@@ -1,6 +1,6 @@
 """Independent NumPy / scikit-learn reference values for slipkit's evaluation metrics.
 
-Writes test/fixtures/metrics/*.json, read by test/core/eval/*.test.ts. Inputs are drawn
+Writes test/fixtures/metrics/*.json, read by test/plugins/evaluators/maths/*.test.ts. Inputs are drawn
 from fixed seeds and rounded to float32 so that both sides start from identical numbers.
 
 Regenerate (from the repository root):

@@ -1,4 +1,4 @@
-import { DataError } from '../errors';
+import { DataError } from '../../../core/toolkit';
 
 /** Upper bound on the names one pattern may expand to (a typo such as {0..99999999} fails fast). */
 const MAX_EXPANSION = 1_000_000;

@@ -1,4 +1,4 @@
-import { DataError } from '../errors';
+import { DataError } from '../../../core/toolkit';
 
 /** One parsed record and the (1-based) line of the file it starts on. */
 export interface DelimitedRow {

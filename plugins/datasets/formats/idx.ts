@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { DataError } from '../errors';
+import { DataError } from '../../../core/toolkit';
 
 /** Images of an IDX3 file (the MNIST format): count x rows x cols uint8 pixels, row-major. */
 export interface IdxImages {

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DataError } from '../errors';
+import { DataError, resolveInside } from '../../../core/toolkit';
 import { parseDelimited } from './delimited';
-import { resolveInside } from './safe-path';
 
 export type ManifestFormat = 'csv' | 'tsv' | 'jsonl';
 

@@ -1,4 +1,4 @@
-import { Rng } from '../random';
+import { Rng } from '../../../core/toolkit';
 
 /**
  * Procedural scenes of one or two coloured shapes with a caption that describes them

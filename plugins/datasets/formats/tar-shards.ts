@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { pipeline } from 'node:stream';
 import * as tar from 'tar-stream';
-import { DataError } from '../errors';
+import { DataError } from '../../../core/toolkit';
 
 /** The files of one webdataset sample: members sharing a key, by extension ("jpg", "txt", "seg.png"). */
 export interface ShardGroup {

@@ -1,5 +1,4 @@
-import type { Dataset } from '../contracts/dataset';
-import { DataError } from '../errors';
+import { DataError, type Dataset } from '../../../core/toolkit';
 
 /**
  * Wraps a dataset to remember each sample's first caption by key as samples stream past

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NamedVariable } from '../contracts/trainable';
+import type { NamedVariable } from '../../../core/toolkit';
 
 /**
  * Copies of some variables' values, to put them back after an evaluator has trained

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fillTemplate } from '../data/captions';
-import { l2NormalizeRows } from './normalize';
+import { fillTemplate, l2Normalize } from '../../../core/toolkit';
 
 /** Texts to joint-space embeddings [N, E] (not necessarily normalised). */
 export type TextEmbedder = (texts: readonly string[]) => tf.Tensor2D;
@@ -27,9 +26,9 @@ export function zeroShotClassEmbeddings(
       const prompts = names.flatMap((name) => templates.map((t) => fillTemplate(t, name)));
       parts.push(
         tf.tidy(() => {
-          const perPrompt = l2NormalizeRows(embed(prompts));
+          const perPrompt = l2Normalize(embed(prompts));
           const perClass = tf.mean(perPrompt.reshape([names.length, templates.length, -1]), 1) as tf.Tensor2D;
-          return l2NormalizeRows(perClass);
+          return l2Normalize(perClass);
         }),
       );
     }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { DataError } from '../errors';
+import { DataError } from '../../../core/toolkit';
 
 /**
  * Rank of the true class in each row of `scores` [B, C] when the classes are sorted by

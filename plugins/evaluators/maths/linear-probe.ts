@@ -1,10 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { DataError } from '../errors';
-import type { Logger } from '../logger';
-import { Rng } from '../random';
+import { columnStats, DataError, disposeColumnStats, type Logger, Rng, standardize } from '../../../core/toolkit';
 import { ClassificationTally } from './classification-tally';
 import { disposeLogisticModel, fitLogisticRegression, logisticLogits, type LogisticFit } from './logistic-regression';
-import { disposeStandardizer, fitStandardizer, standardize } from './standardize';
 
 export interface LabelledFeatures {
   /** [N, D] */
@@ -43,6 +40,9 @@ function rowsOf(data: LabelledFeatures, indices: Int32Array): LabelledFeatures {
   };
 }
 
+/** Features whose spread is below this are only centred (constant features stay 0). */
+const MIN_STD = 1e-6;
+
 /** Standardises with statistics of `fitOn`, fits a logistic regression, returns it with the standardised eval features. */
 function fitStandardized<T>(
   fitOn: LabelledFeatures,
@@ -51,8 +51,8 @@ function fitStandardized<T>(
   warmStart: Float64Array | undefined,
   use: (fit: LogisticFit, standardizeRows: (x: tf.Tensor2D) => tf.Tensor2D) => T,
 ): T {
-  const scaler = fitStandardizer(fitOn.features);
-  const x = standardize(scaler, fitOn.features);
+  const scaler = columnStats(fitOn.features, { minStd: MIN_STD });
+  const x = standardize(fitOn.features, scaler);
   try {
     const fit = fitLogisticRegression(x, fitOn.labels, {
       numClasses: options.numClasses,
@@ -63,13 +63,13 @@ function fitStandardized<T>(
     });
     try {
       options.log.debug(`λ=${l2}: ${fit.optimisation.iterations} L-BFGS iterations (${fit.optimisation.reason}), loss ${fit.optimisation.value.toFixed(5)}`);
-      return use(fit, (rows) => standardize(scaler, rows));
+      return use(fit, (rows) => standardize(rows, scaler));
     } finally {
       disposeLogisticModel(fit.model);
     }
   } finally {
     x.dispose();
-    disposeStandardizer(scaler);
+    disposeColumnStats(scaler);
   }
 }
 

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../contracts/dataset';
+import { type Dataset, type EvalReadOptions, forEachBatch } from '../../../core/toolkit';
 import { ClassificationTally } from './classification-tally';
-import { forEachBatch, type EvalReadOptions } from './dataset-batches';
 
 /** How a classifier is scored (see ClassificationTally). */
 export interface ClassifierScoring {

@@ -1,6 +1,4 @@
-import type { PluginContext } from '../../../core/plugins/define';
-import { IMAGE_ENCODER } from '../../../core/di-tokens';
-import { SpecError } from '../../../core/errors';
+import { IMAGE_ENCODER, type PluginContext, SpecError } from '../../../core/toolkit';
 
 /**
  * Width of the pooled image features an objective's heads read. In an experiment the engine

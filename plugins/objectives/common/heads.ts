@@ -1,6 +1,4 @@
-import type { PluginContext } from '../../../core/plugins/define';
-import { Mlp, type MlpConfig } from '../../../core/nn/mlp';
-import { ParamSeeds } from '../../../core/nn/param-seeds';
+import { Mlp, type MlpConfig, ParamSeeds, type PluginContext } from '../../../core/toolkit';
 import { resolveFeatureDim } from './feature-dim';
 import type { HeadOptions, PredictorOptions } from './options';
 

@@ -1,9 +1,15 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { MomentumPair, MomentumSchedule, Objective, ObjectiveInputs, ObjectiveOutput } from '../../../core/contracts/objective';
-import type { NamedVariable } from '../../../core/contracts/trainable';
-import type { Mlp } from '../../../core/nn/mlp';
-import { stopGradient } from '../../../core/nn/stop-gradient';
-import type { PluginContext } from '../../../core/plugins/define';
+import {
+  type Mlp,
+  type MomentumPair,
+  type MomentumSchedule,
+  type NamedVariable,
+  type Objective,
+  type ObjectiveInputs,
+  type ObjectiveOutput,
+  type PluginContext,
+  stopGradient,
+} from '../../../core/toolkit';
 import { HeadBuilder, type ProjectorPredictorLayout } from './heads';
 import { requireHead, requireMomentum, requireWidths, type HeadOptions, type MomentumOptions, type PredictorOptions } from './options';
 import { tidyOutput } from './output';

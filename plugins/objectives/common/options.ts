@@ -1,4 +1,4 @@
-import { SpecError } from '../../../core/errors';
+import { SpecError } from '../../../core/toolkit';
 
 /**
  * Constructor-side checks of objective options. The spec schema already forbids these

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ObjectiveOutput } from '../../../core/contracts/objective';
+import type { ObjectiveOutput } from '../../../core/toolkit';
 
 /**
  * Runs an objective's computation in a tf.tidy and returns its loss and metrics as the

@@ -1,7 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Objective, ObjectiveInputs, ObjectiveOutput } from '../../../core/contracts/objective';
-import type { NamedVariable } from '../../../core/contracts/trainable';
-import type { Mlp } from '../../../core/nn/mlp';
+import type { Mlp, NamedVariable, Objective, ObjectiveInputs, ObjectiveOutput } from '../../../core/toolkit';
 import { tidyOutput } from './output';
 
 /**

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../../core/spec/json-schema';
+import type { JsonSchema } from '../../../core/toolkit';
 import type { HeadOptions, MomentumOptions, PredictorOptions } from './options';
 
 /** Schema fragments shared by the objectives; every default comes from the objective's DEFAULTS. */

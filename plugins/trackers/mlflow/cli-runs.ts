@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { LocalStore, type LocalRunInfo } from './local-store';
-import type { CliContext } from '../../../core/cli/context';
+import type { CliContext } from '../../../core/toolkit';
 
 interface RunRow {
   runId: string;

@@ -1,14 +1,12 @@
 import type { Command } from 'commander';
-import { TrackingError } from '../../../core/errors';
-import { log } from '../../../core/logger';
+import { type CliContext, log, TrackingError } from '../../../core/toolkit';
 import { readCredentials, secretsOf } from './credentials';
 import { LocalStore } from './local-store';
-import { RedactingLogger, Redactor } from './redact';
+import { RedactingLogger, Redactor } from '../shared/redact';
 import { MlflowRestClient } from './rest-client';
 import { readRunState } from './run-state';
 import { replayRunDir, uploadLocalStore, type UploadResult } from './sync';
 import { requireServerUri } from './target';
-import type { CliContext } from '../../../core/cli/context';
 
 interface SyncOptions {
   to?: string;

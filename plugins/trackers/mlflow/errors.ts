@@ -1,4 +1,4 @@
-import { TrackingError } from '../../../core/errors';
+import { TrackingError } from '../../../core/toolkit';
 
 /**
  * The server answered with an error. `errorCode` and `serverMessage` are MLflow's own

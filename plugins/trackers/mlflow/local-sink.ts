@@ -1,4 +1,4 @@
-import type { Logger } from '../../../core/logger';
+import type { Logger } from '../../../core/toolkit';
 import { LocalStore, type LocalRunInfo } from './local-store';
 import { writeRunState, type RunTrackingState } from './run-state';
 import type { RunSink } from './sink';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { TrackingError } from '../../../core/errors';
+import { TrackingError } from '../../../core/toolkit';
 import { readFlatYaml, writeFlatYaml, type YamlScalar } from './flat-yaml';
 import type { KeyValue, MetricPoint, MlflowRunStatus } from './types';
 

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
-import { TrackingError } from '../../../core/errors';
-import type { Logger } from '../../../core/logger';
+import { type Logger, TrackingError } from '../../../core/toolkit';
 import { isTransientTrackingError, MlflowApiError, MlflowUnreachableError } from './errors';
 import { Outbox, type OutboxOp, type OutboxOpBody } from './outbox';
 import type { MlflowRestClient } from './rest-client';

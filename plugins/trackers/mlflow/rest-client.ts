@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
-import { TrackingError } from '../../../core/errors';
-import type { Logger } from '../../../core/logger';
+import { type Logger, TrackingError } from '../../../core/toolkit';
 import type * as api from './api-types';
 import { authorizationHeader, type Credentials } from './credentials';
 import { MlflowApiError, MlflowUnreachableError } from './errors';
 import { fromJsonDouble, toJsonDouble } from './limits';
-import { redactUri } from './redact';
+import { redactUri } from '../shared/redact';
 import { backoffDelayMs, DEFAULT_RETRY, isRetryableStatus, sleep, type RetryPolicy } from './retry';
 import type { KeyValue, LogBatch, MetricPoint, MlflowRunStatus } from './types';
 

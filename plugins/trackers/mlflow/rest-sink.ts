@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Logger } from '../../../core/logger';
+import type { Logger } from '../../../core/toolkit';
 import { Outbox, type OutboxOpBody } from './outbox';
 import { OutboxSender } from './outbox-sender';
 import type { MlflowRestClient } from './rest-client';

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../../core/checkpoint/atomic';
-import { TrackingError } from '../../../core/errors';
+import { TrackingError, writeFileAtomic } from '../../../core/toolkit';
 
 /**
  * What a run directory remembers about its tracking (`<runDir>/tracking/state.json`): which

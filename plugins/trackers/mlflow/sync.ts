@@ -1,5 +1,4 @@
-import { TrackingError } from '../../../core/errors';
-import type { Logger } from '../../../core/logger';
+import { type Logger, TrackingError } from '../../../core/toolkit';
 import { MlflowApiError } from './errors';
 import { splitLogBatch } from './limits';
 import { LocalStore, type LocalRunInfo } from './local-store';

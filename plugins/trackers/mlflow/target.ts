@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SpecError, TrackingError } from '../../../core/errors';
+import { SpecError, TrackingError } from '../../../core/toolkit';
 import type { TrackingEnv } from './credentials';
-import { redactUri } from './redact';
+import { redactUri } from '../shared/redact';
 
 /** Where a run is tracked: an MLflow server over REST, or the local store. */
 export type TrackingTarget = { kind: 'rest'; uri: string } | { kind: 'local'; dir: string };

@@ -1,9 +1,8 @@
 import * as path from 'node:path';
-import type { RunInfo, RunStatus, Tracker } from '../../../core/contracts/tracker';
-import type { Logger } from '../../../core/logger';
+import type { Logger, RunInfo, RunStatus, Tracker } from '../../../core/toolkit';
 import { capValue, MLFLOW_LIMITS, sanitizeKey, splitLogBatch } from './limits';
 import { userName } from './local-store';
-import type { Redactor } from './redact';
+import type { Redactor } from '../shared/redact';
 import { readRunState, writeRunState, type RunTrackingState } from './run-state';
 import type { RunSink } from './sink';
 import type { KeyValue, MetricPoint } from './types';

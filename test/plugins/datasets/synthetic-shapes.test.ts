@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { Sample } from '../../../core/contracts/dataset';
-import { SHAPE_COLOURS, makeScene, renderScene, sceneCaptions } from '../../../core/data/shapes';
+import { SHAPE_COLOURS, makeScene, renderScene, sceneCaptions } from '../../../plugins/datasets/formats/shapes';
 import { Rng } from '../../../core/random';
 import { SyntheticShapes } from '../../../plugins/datasets/synthetic-shapes';
 import { allSamples, loadAll } from './helpers';

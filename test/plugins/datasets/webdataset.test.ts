@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as tar from 'tar-stream';
 import { DataError } from '../../../core/errors';
 import { Logger } from '../../../core/logger';
-import { splitMemberName } from '../../../core/data/tar-shards';
+import { splitMemberName } from '../../../plugins/datasets/formats/tar-shards';
 import { WebDataset } from '../../../plugins/datasets/webdataset';
 import { NOT_AN_IMAGE, solidImage, tempDir, truncated } from '../../core/data/helpers/image-files';
 import { allSamples, loadAll, quiet } from './helpers';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { Dataset } from '../../../core/contracts/dataset';
 import linearProbe from '../../../plugins/evaluators/linear-probe';
 import { assertFlatTensorCount } from '../../helpers/memory';
-import { readMetricFixture } from '../../core/eval/metric-fixtures';
+import { readMetricFixture } from './maths/metric-fixtures';
 import { buildEvaluator, evalContext, resolveOptions } from './helpers/build-evaluator';
 import { FakeEvalModel, PixelEncoder } from './helpers/fake-eval-model';
 import { mnistDataset, readMnist } from './helpers/mnist-idx';

@@ -5,7 +5,7 @@ import type { Tracker } from '../../../core/contracts/tracker';
 import { flattenParams } from '../../../plugins/trackers/mlflow';
 import type { ApiRun, LogBatchRequest } from '../../../plugins/trackers/mlflow/api-types';
 import { sanitizeKey } from '../../../plugins/trackers/mlflow/limits';
-import { Redactor } from '../../../plugins/trackers/mlflow/redact';
+import { Redactor } from '../../../plugins/trackers/shared/redact';
 import { MlflowRestClient } from '../../../plugins/trackers/mlflow/rest-client';
 import { RestSink } from '../../../plugins/trackers/mlflow/rest-sink';
 import { readRunState } from '../../../plugins/trackers/mlflow/run-state';

@@ -1,7 +1,7 @@
 /** Brace patterns of shard lists (no data). */
 import { strict as assert } from 'node:assert';
-import { expandBraces } from '../../../core/data/braces';
-import { DataError } from '../../../core/errors';
+import { expandBraces } from '../../../../plugins/datasets/formats/braces';
+import { DataError } from '../../../../core/errors';
 
 describe('expandBraces', () => {
   it('expands zero-padded numeric ranges as webdataset does', () => {

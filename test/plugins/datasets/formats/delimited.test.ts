@@ -1,7 +1,7 @@
 /** CSV/TSV parsing with line numbers (no data). */
 import { strict as assert } from 'node:assert';
-import { parseDelimited } from '../../../core/data/delimited';
-import { DataError } from '../../../core/errors';
+import { parseDelimited } from '../../../../plugins/datasets/formats/delimited';
+import { DataError } from '../../../../core/errors';
 
 describe('parseDelimited', () => {
   it('parses RFC 4180 CSV: quotes, doubled quotes, commas and newlines inside quotes, CRLF', () => {

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { ClassificationTally } from '../../../core/eval/classification-tally';
-import { zeroShotClassEmbeddings } from '../../../core/eval/class-embeddings';
-import { l2NormalizeRows } from '../../../core/eval/normalize';
-import { assertFlatTensorCount } from '../../helpers/memory';
+import { ClassificationTally } from '../../../../plugins/evaluators/maths/classification-tally';
+import { zeroShotClassEmbeddings } from '../../../../plugins/evaluators/maths/class-embeddings';
+import { l2Normalize } from '../../../../core/nn/l2-normalize';
+import { assertFlatTensorCount } from '../../../helpers/memory';
 import { assertClose, assertMetricsClose, matrix, readMetricFixture } from './metric-fixtures';
 
 interface ZeroShotFixture {
@@ -43,7 +43,7 @@ describe('zeroShotClassEmbeddings vs NumPy', () => {
       assertClose(classes.dataSync(), fixture.classEmbeddings.flat(), 0, 1e-6, 'class embeddings');
       // Whole classes per call, never more than batchSize prompts unless one class alone exceeds it.
       for (const n of calls) assert.ok(n % fixture.templates.length === 0 && (n <= batchSize || n === fixture.templates.length));
-      const images = l2NormalizeRows(matrix(fixture.imageEmbeddings));
+      const images = l2Normalize(matrix(fixture.imageEmbeddings));
       const logits = tf.matMul(images, classes, false, true) as tf.Tensor2D;
       assertClose(logits.dataSync(), fixture.logits.flat(), 0, 1e-6, 'logits');
       const tally = new ClassificationTally(fixture.classNames.length, [1, 3, 5], true);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { ClassificationTally, trueClassRanks } from '../../../core/eval/classification-tally';
-import { assertFlatTensorCount } from '../../helpers/memory';
+import { ClassificationTally, trueClassRanks } from '../../../../plugins/evaluators/maths/classification-tally';
+import { assertFlatTensorCount } from '../../../helpers/memory';
 import { assertMetricsClose, matrix, readMetricFixture } from './metric-fixtures';
 
 interface TopkCase {

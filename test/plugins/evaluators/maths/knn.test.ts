@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { ClassificationTally } from '../../../core/eval/classification-tally';
-import { knnClassScores } from '../../../core/eval/knn';
-import { l2NormalizeRows } from '../../../core/eval/normalize';
-import { assertFlatTensorCount } from '../../helpers/memory';
+import { ClassificationTally } from '../../../../plugins/evaluators/maths/classification-tally';
+import { knnClassScores } from '../../../../plugins/evaluators/maths/knn';
+import { l2Normalize } from '../../../../core/nn/l2-normalize';
+import { assertFlatTensorCount } from '../../../helpers/memory';
 import { assertClose, assertMetricsClose, matrix, readMetricFixture } from './metric-fixtures';
 
 interface KnnCase {
@@ -22,8 +22,8 @@ const { cases } = readMetricFixture<{ cases: KnnCase[] }>('knn.json');
 describe('knnClassScores (weighted kNN votes) vs NumPy', () => {
   for (const c of cases) {
     it(`k=${c.k}, T=${c.temperature}: vote weights within 1e-4 relative, top-k equal`, () => {
-      const memory = l2NormalizeRows(matrix(c.memory));
-      const queries = l2NormalizeRows(matrix(c.queries));
+      const memory = l2Normalize(matrix(c.memory));
+      const queries = l2Normalize(matrix(c.queries));
       const labels = tf.tensor1d(c.memoryLabels, 'int32');
       const scores = knnClassScores(memory, labels, queries, { k: c.k, temperature: c.temperature, numClasses: c.numClasses });
       // exp(sim / 0.07) amplifies float32 rounding of sim ~14-fold; 1e-4 relative is ample.
@@ -36,9 +36,9 @@ describe('knnClassScores (weighted kNN votes) vs NumPy', () => {
   }
 
   it('clamps k to the memory size', () => {
-    const memory = l2NormalizeRows(matrix([[1, 0], [0, 1]]));
+    const memory = l2Normalize(matrix([[1, 0], [0, 1]]));
     const labels = tf.tensor1d([0, 1], 'int32');
-    const queries = l2NormalizeRows(matrix([[1, 0]]));
+    const queries = l2Normalize(matrix([[1, 0]]));
     const scores = knnClassScores(memory, labels, queries, { k: 20, temperature: 1, numClasses: 2 });
     assertClose(scores.dataSync(), [Math.E, 1], 1e-6, 0, 'scores');
     tf.dispose([memory, labels, queries, scores]);

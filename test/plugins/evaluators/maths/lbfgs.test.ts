@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { minimizeLbfgs } from '../../../core/eval/lbfgs';
+import { minimizeLbfgs } from '../../../../plugins/evaluators/maths/lbfgs';
 
 describe('minimizeLbfgs', () => {
   it('finds the minimum (1, 1) of the Rosenbrock function', () => {

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { linearProbe, type LinearProbeOptions } from '../../../core/eval/linear-probe';
-import { Logger } from '../../../core/logger';
-import { assertFlatTensorCount } from '../../helpers/memory';
+import { linearProbe, type LinearProbeOptions } from '../../../../plugins/evaluators/maths/linear-probe';
+import { Logger } from '../../../../core/logger';
+import { assertFlatTensorCount } from '../../../helpers/memory';
 import { assertMetricsClose, matrix, readMetricFixture, type LogisticFixture } from './metric-fixtures';
 
 const fixture = readMetricFixture<LogisticFixture>('logistic-regression.json');

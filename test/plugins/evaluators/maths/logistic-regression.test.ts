@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { disposeLogisticModel, fitLogisticRegression, logisticLogits } from '../../../core/eval/logistic-regression';
-import { assertFlatTensorCount } from '../../helpers/memory';
+import { disposeLogisticModel, fitLogisticRegression, logisticLogits } from '../../../../plugins/evaluators/maths/logistic-regression';
+import { assertFlatTensorCount } from '../../../helpers/memory';
 import { assertClose, matrix, readMetricFixture, type LogisticFixture } from './metric-fixtures';
 
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
-import { fixturePath } from '../../helpers/paths';
+import { fixturePath } from '../../../helpers/paths';
 
 /** Reads a fixture written by test/reference/metrics.py. */
 export function readMetricFixture<T>(name: string): T {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { l2NormalizeRows } from '../../../core/eval/normalize';
-import { pairedRetrievalRanks, recallAtK } from '../../../core/eval/retrieval-ranks';
-import { assertFlatTensorCount } from '../../helpers/memory';
+import { l2Normalize } from '../../../../core/nn/l2-normalize';
+import { pairedRetrievalRanks, recallAtK } from '../../../../plugins/evaluators/maths/retrieval-ranks';
+import { assertFlatTensorCount } from '../../../helpers/memory';
 import * as tf from '@tensorflow/tfjs';
 import { matrix, readMetricFixture } from './metric-fixtures';
 
@@ -17,8 +17,8 @@ const fixture = readMetricFixture<RetrievalFixture>('retrieval.json');
 
 describe('pairedRetrievalRanks and recallAtK vs NumPy', () => {
   it('gives the same ranks both ways, whatever the chunk size, and the same recall@1/5/10', () => {
-    const images = l2NormalizeRows(matrix(fixture.images));
-    const texts = l2NormalizeRows(matrix(fixture.texts));
+    const images = l2Normalize(matrix(fixture.images));
+    const texts = l2Normalize(matrix(fixture.texts));
     for (const chunk of [1, 7, 64]) {
       const i2t = pairedRetrievalRanks(images, texts, chunk);
       const t2i = pairedRetrievalRanks(texts, images, chunk);

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { authorizationHeader, readCredentials, secretsOf } from '../../../../plugins/trackers/mlflow/credentials';
-import { REDACTED, RedactingLogger, Redactor, redactUri } from '../../../../plugins/trackers/mlflow/redact';
+import { REDACTED, RedactingLogger, Redactor, redactUri } from '../../../../plugins/trackers/shared/redact';
 import { MemoryLog } from '../tracker-fixtures';
 
 describe('mlflow credentials and redaction', () => {

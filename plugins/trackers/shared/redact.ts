@@ -1,4 +1,4 @@
-import { Logger, type LogLevel } from '../../../core/logger';
+import { Logger, type LogLevel } from '../../../core/toolkit';
 
 /**
  * Keeps secrets out of what a run records and prints. Three rules, applied to every param
