@@ -12,6 +12,8 @@ import { repoRoot } from '../helpers/paths';
 const CORE = path.join(repoRoot, 'core');
 const TOOLKIT = path.join(CORE, 'toolkit');
 const PACKAGE = 'slipkit';
+/** The package's public entry points for plugin authors: core's toolkit and the objectives' (losses, heads). */
+const PUBLIC_ENTRIES = new Set([`${PACKAGE}/toolkit`, `${PACKAGE}/objectives`]);
 
 /** Every module specifier a TypeScript or JavaScript file names, in source order. */
 function specifiersOf(file: string, text = fs.readFileSync(file, 'utf8')): string[] {
@@ -37,7 +39,7 @@ function specifiersOf(file: string, text = fs.readFileSync(file, 'utf8')): strin
 function importsPastTheDoor(file: string, text?: string): string[] {
   return specifiersOf(file, text)
     .filter((spec) => {
-      if (spec === PACKAGE || spec.startsWith(`${PACKAGE}/`)) return spec !== `${PACKAGE}/toolkit`;
+      if (spec === PACKAGE || spec.startsWith(`${PACKAGE}/`)) return !PUBLIC_ENTRIES.has(spec);
       if (!spec.startsWith('.')) return false; // another package
       const target = path.resolve(path.dirname(file), spec).replace(/\.(ts|js)$/, '');
       const inCore = target === CORE || target.startsWith(CORE + path.sep);
@@ -84,6 +86,7 @@ describe('the plugin door (plugins import core only through the toolkit)', () =>
       "import { runExperiment } from 'slipkit';",
       "import { log } from 'slipkit/dist/core/logger';",
       "import { Rng } from 'slipkit/toolkit';", // fine
+      "import { ntXentLoss } from 'slipkit/objectives';", // fine: the objectives' public entry
       "import * as tf from '@tensorflow/tfjs';", // fine
       "import { HeadBuilder } from './common/heads';", // fine: plugin to plugin
     ].join('\n');
@@ -108,5 +111,19 @@ describe('the plugin door (plugins import core only through the toolkit)', () =>
     // The package resolves itself by name (Node's self-reference), as an external plugin does.
     assert.equal(require.resolve('slipkit/toolkit'), path.join(repoRoot, 'dist', 'core', 'toolkit.js'));
     assert.ok(fs.existsSync(path.join(repoRoot, 'dist', 'core', 'toolkit.d.ts')));
+  });
+
+  it('the losses and heads are published as slipkit/objectives: the very functions the built-ins use, with types', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { exports: Record<string, { types: string; default: string }> };
+    assert.deepEqual(pkg.exports['./objectives'], { types: './dist/plugins/objectives/toolkit.d.ts', default: './dist/plugins/objectives/toolkit.js' });
+    const published = require('slipkit/objectives') as Record<string, unknown>;
+    const builtin = require(path.join(repoRoot, 'dist', 'plugins', 'objectives', 'losses', 'nt-xent.js')) as Record<string, unknown>;
+    const heads = require(path.join(repoRoot, 'dist', 'plugins', 'objectives', 'common', 'heads.js')) as Record<string, unknown>;
+    assert.equal(published.ntXentLoss, builtin.ntXentLoss);
+    assert.equal(published.HeadBuilder, heads.HeadBuilder);
+    for (const name of ['clipLoss', 'mocoInfoNceLoss', 'negativeCosine', 'normalizedMse', 'barlowTwinsLoss', 'vicregLoss', 'normalizedOutputStd', 'headSchema', 'temperatureSchema']) {
+      assert.equal(typeof published[name], 'function', `slipkit/objectives lacks ${name}`);
+    }
+    assert.ok(fs.existsSync(path.join(repoRoot, 'dist', 'plugins', 'objectives', 'toolkit.d.ts')));
   });
 });
