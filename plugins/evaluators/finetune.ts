@@ -5,7 +5,7 @@ import { AdamW } from '../../core/engine/optim/adamw';
 import { learningRate } from '../../core/engine/schedule';
 import { DataLoader } from '../../core/data/loader';
 import { DataError, TrainingError } from '../../core/errors';
-import { evalReadOptions, limitedDataset } from '../../core/eval/dataset-batches';
+import { DEFAULT_MAX_FAILURE_FRACTION, evalReadOptions, limitedDataset } from '../../core/eval/dataset-batches';
 import { buildTrainSplitDatasets, type TrainSplitDatasets } from '../../core/eval/eval-datasets';
 import { checkLabels } from '../../core/eval/features';
 import {
@@ -38,7 +38,6 @@ const HEAD_INIT_STD = 0.01;
 /** Training loss is reported as the mean over this many final steps. */
 const LOSS_WINDOW = 10;
 const PREFETCH_BATCHES = 2;
-const MAX_FAILURE_FRACTION = 0.01;
 
 /**
  * End-to-end finetuning: the model's image encoder plus a new linear head, trained with
@@ -72,7 +71,7 @@ export class FinetuneEvaluator implements Evaluator {
     const logits = (images: tf.Tensor4D) => head.apply(model.imageFeatures(images));
     try {
       const trainLoss = await this.train(logits, params, optimizer, numClasses, model.imageSize, ctx);
-      const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log);
+      const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx);
       const metrics = await scoreClassifier(this.datasets.dataset, read, { ...this.options, numClasses }, logits);
       return { ...metrics, train_loss: trainLoss };
     } finally {
@@ -101,7 +100,7 @@ export class FinetuneEvaluator implements Evaluator {
       shuffle: true,
       repeat: true,
       dropLast: true,
-      maxFailureFraction: MAX_FAILURE_FRACTION,
+      maxFailureFraction: ctx.maxFailureFraction ?? DEFAULT_MAX_FAILURE_FRACTION,
       log: ctx.log,
     });
     const variables = params.map((p) => p.variable);
