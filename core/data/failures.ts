@@ -22,7 +22,7 @@ const EXAMPLE_LIMIT = 20;
 /** Offenders named in the DataError that stops a run. */
 const NAMED_IN_ERROR = 3;
 
-const pct = (x: number): string => `${(100 * x).toFixed(x > 0 && x < 0.01 ? 2 : 1)}%`;
+const pct = (x: number): string => `${(100 * x).toFixed(x < 0.1 ? 2 : 1)}%`;
 const round = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
 /**
