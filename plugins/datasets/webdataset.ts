@@ -108,7 +108,7 @@ export class WebDataset implements Dataset {
     }
   }
 
-  /** The group's sample; one cut short, without an image, or with caption bytes that are not UTF-8 is a bad sample (its `problem`), counted by the loader. */
+  /** The group's sample; one cut short, without an image, or with an unreadable caption member is a bad sample (its `problem`), counted by the loader. */
   private toSample(group: ShardGroup, shard: string): Sample | undefined {
     const key = path.basename(shard) + '/' + group.key;
     const ext = this.options.imageExtensions.find((e) => group.files.has(e));
@@ -116,7 +116,7 @@ export class WebDataset implements Dataset {
     const bad = (problem: string): Sample => ({ key, image: { kind: 'encoded', bytes: new Uint8Array(0), origin }, problem });
     if (group.problem !== undefined) return bad(group.problem);
     if (!ext) return bad(`no image member (${this.options.imageExtensions.join(', ')}) for key ${group.key}`);
-    const captions = this.captions(group, shard);
+    const captions = this.captions(group);
     if (typeof captions === 'string') return bad(captions);
     const sample: Sample = {
       key,
@@ -133,8 +133,8 @@ export class WebDataset implements Dataset {
     return sample;
   }
 
-  /** The captions, or why the caption member is unusable (bytes that are not UTF-8). */
-  private captions(group: ShardGroup, shard: string): string[] | string {
+  /** The captions, or why the caption member is unusable (bytes that are not UTF-8, JSON that does not parse). */
+  private captions(group: ShardGroup): string[] | string {
     const ext = this.options.captionExtension;
     const raw = group.files.get(ext);
     if (!raw) return [];
@@ -149,7 +149,7 @@ export class WebDataset implements Dataset {
     try {
       value = (JSON.parse(text) as Record<string, unknown>)[this.options.captionField];
     } catch (err) {
-      throw new DataError(`invalid JSON: ${(err as Error).message}`, shard, `${group.key}.json`);
+      return `${group.key}.json is not valid JSON: ${(err as Error).message}`;
     }
     const list = Array.isArray(value) ? value : [value];
     return list.filter((c): c is string => typeof c === 'string' && c.trim() !== '').map((c) => c.trim());

@@ -125,6 +125,13 @@ describe('hostile webdataset shards: a break is one bad sample naming the shard,
     );
     const samples = await allSamples(dataset);
     assert.deepEqual(samples.map((s) => s.problem), [undefined, 'b.txt has bytes that are not UTF-8 (read as U+FFFD: "caf\uFFFD")']);
+    fs.writeFileSync(
+      path.join(root, 'json.tar'),
+      await packShard([['a.png', png], ['a.json', Buffer.from([0x7b, 0x22, 0x63, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])], ['b.png', png], ['b.json', '{"caption": ']]),
+    );
+    const json = await allSamples(new WebDataset({ shards: 'json.tar', captionExtension: 'json' } as never, root, quiet));
+    assert.match(json[0].problem ?? '', /^a\.json has bytes that are not UTF-8/);
+    assert.match(json[1].problem ?? '', /^b\.json is not valid JSON: /);
     const loader = new DataLoader(dataset, { batchSize: 4, loadSize: 4, workers: 0, prefetchBatches: 1, seed: 0, shuffle: false, repeat: false, maxFailureFraction: 0, log: quiet });
     try {
       await assert.rejects(loader.next(), (err: unknown) => err instanceof DataError && err.message.includes(`first: ${file} (b.png): b.txt has bytes that are not UTF-8`));
