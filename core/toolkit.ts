@@ -80,11 +80,11 @@ export {
   selectTransformed,
   separableConvPerSample,
 } from './data/image-ops';
-export { resolveInside } from './data/safe-path';
+export { realPathInside, resolveInside } from './data/safe-path';
 export { fillTemplate } from './data/captions';
 
 // Evaluation plumbing: batches of an eval dataset, features, the evaluators' common options.
-export { evalReadOptions, forEachBatch, limitedDataset } from './eval/dataset-batches';
+export { DEFAULT_MAX_FAILURE_FRACTION, evalReadOptions, forEachBatch, limitedDataset } from './eval/dataset-batches';
 export type { EvalReadOptions } from './eval/dataset-batches';
 export { buildEvalDataset, buildTrainSplitDatasets } from './eval/eval-datasets';
 export type { TrainSplitDatasets } from './eval/eval-datasets';

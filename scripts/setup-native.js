@@ -6,6 +6,7 @@
  *
  *   npm run setup:native                 # fails (exit 1) when the native backend cannot be built
  *   npm run setup:native -- --optional   # never fails: prints why, slipkit falls back to wasm/cpu
+ *                                        # (except under CI=true, where any failure exits 1: see below)
  *   npm run setup:native -- --force      # rebuilds everything (re-downloads the wheel)
  *
  * What it does (everything lands under .native/, which is gitignored):
@@ -23,6 +24,9 @@
  *      attention kernels through TensorFlow's C kernel API, vectorised by the wheel's Eigen) into
  *      .native/fused-ops/, and checks it in a child process. A failure here is reported and
  *      recorded in the manifest, not fatal: the layers then compute the same formulas with tfjs ops.
+ * Under CI=true (set by GitHub Actions, GitLab CI and most CI services) every failure, the fused
+ * ops' included, exits 1 even with --optional: otherwise the tests that need the native backend
+ * would find it missing and a CI run could pass without ever exercising it.
  * Idempotent: when the manifest matches and the addons load, it is a no-op taking about a second;
  * changed fused-op sources are recompiled on their own (about 10 s).
  * Only Node.js built-ins are used, so it runs before `npm run build`.
@@ -59,6 +63,9 @@ const flag = (name, envName) => argv.includes(`--${name}`) || truthy(process.env
 const optional = flag('optional', 'SLIPKIT_NATIVE_OPTIONAL');
 const force = flag('force', 'SLIPKIT_NATIVE_FORCE');
 const verbose = flag('verbose', 'SLIPKIT_NATIVE_VERBOSE');
+/** In CI a missing native backend or fused ops must fail the run, not quietly turn their tests off. */
+const inCi = process.env.CI === 'true';
+const CI_FATAL = 'CI=true makes this fatal, even with --optional (run without CI=true locally to fall back to the wasm or cpu backend)';
 
 const started = Date.now();
 const say = (msg) => process.stdout.write(`setup:native: ${msg}\n`);
@@ -451,6 +458,15 @@ function ensureFusedOps() {
   provisionLibtensorflow(findPython());
   manifest.fusedOps = buildFusedOps(nodedir);
   fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  failInCiWithoutFusedOps(manifest.fusedOps);
+}
+
+/** Outside CI a failed fused-ops build is recorded and tolerated; under CI=true it fails the setup. */
+function failInCiWithoutFusedOps(fusedOps) {
+  if (inCi && fusedOps.error) {
+    const sep = fusedOps.error.indexOf(': ');
+    throw new StepError(fusedOps.error.slice(0, sep), `the fused ops were not built (${fusedOps.error.slice(sep + 2)})`);
+  }
 }
 
 /** Keeps two setups (e.g. parallel CI jobs) from building into the same directory at once. */
@@ -510,6 +526,7 @@ function setUp() {
     fusedOps: buildFusedOps(tools.nodedir),
   };
   fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  failInCiWithoutFusedOps(manifest.fusedOps);
   say(`native backend ready: tf.getBackend() = '${seen.backend}', tfjs-core ${seen.tfVersion}; total ${secondsSince(started)}`);
 }
 
@@ -529,6 +546,7 @@ try {
   say(`FAILED while ${step}: ${err.message}`);
   say('the native tensorflow backend is NOT available; slipkit will fall back to the webgpu, wasm or cpu backend.');
   say('fix the problem above and rerun `npm run setup:native` (add -- --verbose to see every tool\'s output).');
-  process.exitCode = optional ? 0 : 1;
-  if (optional) say('(--optional: exiting with 0)');
+  if (optional && inCi) say(`(--optional ignored: ${CI_FATAL}; exiting with 1)`);
+  else if (optional) say('(--optional: exiting with 0)');
+  process.exitCode = optional && !inCi ? 0 : 1;
 }

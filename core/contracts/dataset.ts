@@ -10,6 +10,13 @@ export interface Sample {
   /** Candidate captions; the loader picks one per epoch (seeded), as SLIP does with YFCC titles/descriptions. */
   captions?: string[];
   label?: number;
+  /**
+   * Set when the dataset could not supply this sample as stored (its image is missing or
+   * unreadable, its path leaves the image root, its caption bytes are not UTF-8, its tar member
+   * is cut short): the loader skips it and counts it as a bad sample under
+   * data.maxFailureFraction, as it does an image that does not decode. Says what is wrong.
+   */
+  problem?: string;
 }
 
 export interface SampleOptions {

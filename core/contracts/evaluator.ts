@@ -21,6 +21,8 @@ export interface EvalContext {
   step: number;
   seed: number;
   log: import('../logger').Logger;
+  /** The experiment's data.maxFailureFraction: evaluation data obeys the same bad-sample rule as training data. Default 0.01. */
+  maxFailureFraction?: number;
 }
 
 /** evaluator kind: trained model (+ its own dataset) to named metrics. */

@@ -6,6 +6,13 @@ export type DecodeInput =
   | { kind: 'encoded'; bytes: Uint8Array }
   | { kind: 'pixels'; pixels: Uint8Array; width: number; height: number; channels: 1 | 3 };
 
+/**
+ * The most pixels (width × height, as the file declares them) an image may have: sharp refuses
+ * larger ones before decoding, so a small file declaring a huge canvas (a decompression bomb)
+ * is a bad sample, not an out-of-memory. sharp's own default, named here so the rule is visible.
+ */
+export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
+
 /** RGB pixels of a loadSize x loadSize image (HWC, uint8), or why the image was unusable. */
 export type DecodeOutcome = { ok: true; pixels: Uint8Array } | { ok: false; reason: string };
 
@@ -43,7 +50,7 @@ export async function decodeImage(input: DecodeInput, loadSize: number): Promise
     }
     const image =
       input.kind === 'encoded'
-        ? sharp(input.bytes, { failOn: 'warning', autoOrient: true })
+        ? sharp(input.bytes, { failOn: 'warning', autoOrient: true, limitInputPixels: MAX_INPUT_PIXELS })
         : sharp(input.pixels, { raw: { width: input.width, height: input.height, channels: input.channels } });
     const { data, info } = await image
       .removeAlpha()
@@ -57,7 +64,8 @@ export async function decodeImage(input: DecodeInput, loadSize: number): Promise
     // A fresh, transferable copy: sharp's output buffer may be external memory that cannot be moved between threads.
     return { ok: true, pixels: new Uint8Array(data) };
   } catch (err) {
-    const message = ((err as Error).message || String(err)).trim().replace(/\s*\n\s*/g, '; ');
+    let message = ((err as Error).message || String(err)).trim().replace(/\s*\n\s*/g, '; ');
+    if (/pixel limit/i.test(message)) message = `more than ${MAX_INPUT_PIXELS} pixels declared, refused before decoding (${message})`;
     const cut = input.kind === 'encoded' ? truncation(input.bytes) : undefined;
     return { ok: false, reason: cut ? `${cut} (decoder: ${message})` : message };
   }

@@ -7,20 +7,36 @@ export interface FailureExample {
 }
 
 export interface FailureReport {
+  /** Bad samples: skipped, never used. */
   failed: number;
+  /** Samples read, good and bad. */
   seen: number;
+  /** Bad samples the rule allows at this point: maxFraction × max(seen, minSeen). */
+  allowed: number;
   examples: FailureExample[];
 }
 
 /** Failures logged at warn level before the rest go to debug, so a bad shard cannot flood the log. */
 const WARN_LIMIT = 20;
 const EXAMPLE_LIMIT = 20;
+/** Offenders named in the DataError that stops a run. */
+const NAMED_IN_ERROR = 3;
+
+const pct = (x: number): string => `${(100 * x).toFixed(x < 0.1 ? 2 : 1)}%`;
+const round = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
 /**
- * Counts images that could not be decoded and stops the run when they exceed a fraction
- * of those seen. The fraction is only judged once enough images were seen for it to mean
- * something (one bad image among the first ten is not 10% of a dataset), and always at the
- * end of a pass.
+ * The one rule for bad samples (README, "Bad samples"): every sample that cannot be used as
+ * stored — an image missing, unreadable, undecodable, truncated, empty or over sharp's pixel
+ * limit, a path leaving the image root, caption bytes that are not UTF-8, a tar member cut
+ * short — is skipped and counted, and the run stops with a DataError as soon as
+ *
+ *     bad > maxFraction × max(seen, minSeen)
+ *
+ * where `seen` counts every sample read so far, good and bad. The same test is made after
+ * every sample and at the end of every pass, so nothing is judged differently at the end.
+ * Before minSeen samples the allowance is maxFraction × minSeen (one bad image among the
+ * first ten is not 10% of a dataset); maxFraction 0 makes any bad sample fatal.
  */
 export class FailureTracker {
   private failed = 0;
@@ -31,9 +47,11 @@ export class FailureTracker {
     private readonly maxFraction: number,
     private readonly minSeen: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    if (!(maxFraction >= 0 && maxFraction <= 1)) throw new RangeError(`maxFailureFraction must be in [0, 1], got ${maxFraction}`);
+  }
 
-  /** Default minimum: enough images for the fraction to be ~10 failures, between 20 and 1000. */
+  /** Default minimum: enough samples for the allowance to be ~10 bad samples, between 20 and 1000. */
   static defaultMinSeen(maxFraction: number): number {
     if (maxFraction <= 0) return 1;
     return Math.min(1000, Math.max(20, Math.ceil(10 / maxFraction)));
@@ -43,29 +61,47 @@ export class FailureTracker {
     this.seen++;
   }
 
-  /** Records one failure; throws a DataError when the failure fraction is now exceeded. */
+  /** Records one bad sample (skipped); throws a DataError when the rule is now broken. */
   recordFailure(origin: string, reason: string): void {
     this.seen++;
     this.failed++;
     if (this.examples.length < EXAMPLE_LIMIT) this.examples.push({ origin, reason });
     const msg = `skipping ${origin}: ${reason}`;
-    if (this.failed <= WARN_LIMIT) this.log.warn(msg + (this.failed === WARN_LIMIT ? ' (further failures are logged at debug level)' : ''));
+    if (this.failed <= WARN_LIMIT) this.log.warn(msg + (this.failed === WARN_LIMIT ? ' (further bad samples are logged at debug level)' : ''));
     else this.log.debug(msg);
-    if (this.seen >= this.minSeen) this.check();
+    this.check();
   }
 
-  /** Judges the fraction regardless of how many images were seen (end of a pass). */
+  /** Bad samples allowed now. */
+  allowed(): number {
+    return this.maxFraction * Math.max(this.seen, this.minSeen);
+  }
+
+  /** Throws the DataError that stops a run when there are more bad samples than allowed. */
   check(): void {
-    if (this.seen === 0 || this.failed <= this.maxFraction * this.seen) return;
-    const pct = (x: number): string => `${(100 * x).toFixed(x < 0.01 ? 2 : 1)}%`;
-    const first = this.examples[0];
-    throw new DataError(
-      `${this.failed} of ${this.seen} images could not be decoded (${pct(this.failed / this.seen)}, ` +
-        `more than the allowed ${pct(this.maxFraction)}; data.maxFailureFraction); first: ${first.origin}: ${first.reason}`,
-    );
+    if (this.failed <= this.allowed()) return;
+    const first = this.examples
+      .slice(0, NAMED_IN_ERROR)
+      .map((e) => `${e.origin}: ${e.reason}`)
+      .join('; ');
+    throw new DataError(`${this.counts()}, more than data.maxFailureFraction allows (${this.allowance()}); first: ${first}`);
+  }
+
+  /** The end-of-run line: counts, fraction and the allowance they were judged against. */
+  summary(): string {
+    return `${this.counts()}; within data.maxFailureFraction (${this.allowance()})`;
   }
 
   report(): FailureReport {
-    return { failed: this.failed, seen: this.seen, examples: this.examples.map((e) => ({ ...e })) };
+    return { failed: this.failed, seen: this.seen, allowed: this.allowed(), examples: this.examples.map((e) => ({ ...e })) };
+  }
+
+  private counts(): string {
+    return `${this.failed} of ${this.seen} samples were bad and skipped (${pct(this.seen ? this.failed / this.seen : 0)})`;
+  }
+
+  private allowance(): string {
+    if (this.maxFraction === 0) return '0: any bad sample is fatal';
+    return `${pct(this.maxFraction)} × max(${this.seen} seen, ${this.minSeen}) = ${round(this.allowed())} bad samples`;
   }
 }

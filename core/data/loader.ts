@@ -7,7 +7,7 @@ import { toDecodeInput, type DecodeOutcome } from './decode';
 import { DecodePool } from './decode-pool';
 import { FailureTracker, type FailureReport } from './failures';
 
-/** Where a loader stands: `offset` samples of `epoch` are consumed (delivered, or skipped as undecodable). */
+/** Where a loader stands: `offset` samples of `epoch` are consumed (delivered, or skipped as bad). */
 export interface LoaderPosition {
   epoch: number;
   offset: number;
@@ -27,12 +27,12 @@ export interface LoaderOptions {
   repeat: boolean;
   /** Drop an epoch's last partial batch. Default: `repeat`. */
   dropLast?: boolean;
-  /** Stop with a DataError when more than this fraction of the images seen fail to decode. */
-  maxFailureFraction: number;
   /**
-   * Images seen before the failure fraction is judged mid-pass (it is always judged at the
-   * end of a pass). Default: FailureTracker.defaultMinSeen(maxFailureFraction).
+   * Bad samples (see FailureTracker) are skipped and counted; the run stops with a DataError as
+   * soon as bad > maxFailureFraction × max(samples seen, minSamplesForFailureCheck). 0: any is fatal.
    */
+  maxFailureFraction: number;
+  /** The sample count the allowance starts from. Default: FailureTracker.defaultMinSeen(maxFailureFraction). */
   minSamplesForFailureCheck?: number;
   /** Resume: replay epoch `start.epoch` and skip its first `start.offset` samples. */
   start?: LoaderPosition;
@@ -83,7 +83,8 @@ interface DecodedSample {
  * samples in dataset order and hands their images to the decode pool as soon as they are
  * read, keeping up to `prefetchBatches` batches in flight ahead of the consumer; batches
  * are assembled in dataset order whatever order decodes finish in, so a run is the same
- * with any number of workers. Undecodable images are skipped and counted.
+ * with any number of workers. Bad samples (a problem the dataset reports, or an image that
+ * does not decode) are skipped and counted under one rule: see FailureTracker.
  */
 export class DataLoader {
   private readonly pool: DecodePool;
@@ -147,6 +148,11 @@ export class DataLoader {
     return this.failures.report();
   }
 
+  /** One line on the bad samples skipped so far, with the allowance they were judged against. */
+  failureSummary(): string {
+    return this.failures.summary();
+  }
+
   /** Stops reading, waits for the reader, closes the dataset iterator and terminates the workers. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -174,7 +180,7 @@ export class DataLoader {
           const { failed, seen } = this.failures.report();
           throw new DataError(
             `epoch ${item.epoch} did not fill a single batch of ${this.options.batchSize} ` +
-              `(images decoded so far: ${seen - failed}, failed: ${failed}); use a smaller batch or more data`,
+              `(samples decoded so far: ${seen - failed}, bad: ${failed}); use a smaller batch or more data`,
           );
         }
         if (!this.options.repeat) break;
@@ -272,7 +278,9 @@ export class DataLoader {
   private enqueue(sample: Sample): void {
     this.readOffset++;
     if (this.readOffset <= this.skipUntil) return; // resuming: consumed before the checkpoint
-    const outcome = this.pool.decode(toDecodeInput(sample.image), this.options.loadSize);
+    // A sample the dataset could not supply is not decoded: it is counted like an undecodable image.
+    const outcome: Promise<DecodeOutcome> =
+      sample.problem !== undefined ? Promise.resolve({ ok: false, reason: sample.problem }) : this.pool.decode(toDecodeInput(sample.image), this.options.loadSize);
     outcome.catch(() => undefined); // awaited (and rethrown) by the consumer; never an unhandled rejection
     this.queue.push({
       kind: 'sample',

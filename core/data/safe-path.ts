@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -12,4 +13,16 @@ export function resolveInside(root: string, relative: string): string | undefine
   const rel = path.relative(absRoot, target);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
   return target;
+}
+
+/**
+ * The file's real path (symlinks followed) when it stays inside `realRoot` (itself a real
+ * path), else why not: a symlink inside the root that points outside it would otherwise
+ * escape the lexical check above. Rejects with the fs error when the file cannot be resolved.
+ */
+export async function realPathInside(realRoot: string, file: string): Promise<{ ok: true; path: string } | { ok: false; reason: string }> {
+  const real = await fs.promises.realpath(file);
+  const rel = path.relative(realRoot, real);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return { ok: false, reason: `resolves through a symlink to ${real}, outside the image root ${realRoot}` };
+  return { ok: true, path: real };
 }

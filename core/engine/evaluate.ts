@@ -8,7 +8,7 @@ export async function evaluateAll(exp: Experiment, step: number, log: Logger): P
   const out: Record<string, number> = {};
   for (const { label, evaluator } of exp.evaluators) {
     const started = performance.now();
-    const metrics = await evaluator.evaluate(model, { step, seed: exp.spec.seed, log: log.child(label) });
+    const metrics = await evaluator.evaluate(model, { step, seed: exp.spec.seed, log: log.child(label), maxFailureFraction: exp.spec.data.maxFailureFraction });
     for (const [k, v] of Object.entries(metrics)) out[`${label}/${k}`] = v;
     log.debug(`${label} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }

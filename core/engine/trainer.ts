@@ -252,8 +252,7 @@ export class Trainer {
       process.off('SIGINT', this.onSignal);
       process.off('SIGTERM', this.onSignal);
       await loader.close();
-      const report = loader.failureReport();
-      if (report.failed) log.warn(`${report.failed} of ${report.seen} images could not be decoded (first: ${report.examples[0]?.origin}: ${report.examples[0]?.reason})`);
+      if (loader.failureReport().failed) log.warn(loader.failureSummary());
     }
   }
 

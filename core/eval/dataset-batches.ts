@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../contracts/dataset';
+import type { EvalContext } from '../contracts/evaluator';
 import { DataLoader, type Batch } from '../data/loader';
 import type { Logger } from '../logger';
 import { datasetSubset } from './subset';
@@ -12,10 +13,12 @@ export interface EvalReadOptions {
   /** Read at most this many samples (a fixed subset, see datasetSubset). */
   limit?: number;
   log: Logger;
+  /** The bad-sample rule's limit (FailureTracker), as in training: the experiment's data.maxFailureFraction. */
+  maxFailureFraction: number;
 }
 
-/** Evaluation tolerates a few undecodable images, as training does; each is logged by the loader. */
-const MAX_FAILURE_FRACTION = 0.01;
+/** The bad-sample limit when the context gives none: data.maxFailureFraction's default. */
+export const DEFAULT_MAX_FAILURE_FRACTION = 0.01;
 const PREFETCH_BATCHES = 2;
 
 /** The dataset, cut to `limit` samples when one is given. */
@@ -38,7 +41,7 @@ export async function forEachBatch(dataset: Dataset, options: EvalReadOptions, v
     shuffle: false,
     repeat: false,
     dropLast: false,
-    maxFailureFraction: MAX_FAILURE_FRACTION,
+    maxFailureFraction: options.maxFailureFraction,
     log: options.log,
   });
   let seen = 0;
@@ -51,18 +54,21 @@ export async function forEachBatch(dataset: Dataset, options: EvalReadOptions, v
         batch.images.dispose();
       }
     }
+    // The pass is over, within the rule (it throws otherwise): say how many were skipped.
+    if (loader.failureReport().failed) options.log.warn(loader.failureSummary());
   } finally {
     await loader.close();
   }
   return seen;
 }
 
-/** How an evaluator reads a dataset: its batch size, workers and limit, at the model's image size. */
+/** How an evaluator reads a dataset: its batch size, workers and limit, at the model's image size, under the context's bad-sample limit. */
 export function evalReadOptions(
   options: { batchSize: number; workers: number },
   imageSize: number,
   limit: number | undefined,
-  log: Logger,
+  ctx: Pick<EvalContext, 'log' | 'maxFailureFraction'>,
 ): EvalReadOptions {
-  return { imageSize, batchSize: options.batchSize, workers: options.workers, limit, log };
+  const maxFailureFraction = ctx.maxFailureFraction ?? DEFAULT_MAX_FAILURE_FRACTION;
+  return { imageSize, batchSize: options.batchSize, workers: options.workers, limit, log: ctx.log, maxFailureFraction };
 }

@@ -92,13 +92,13 @@ export class ImageFolder implements Dataset {
   samples(options: SampleOptions): AsyncIterable<Sample> {
     return indexedSamples(this.entries.length, options, async (i) => {
       const entry = this.entries[i];
-      let bytes: Buffer;
+      const sample: Sample = { key: entry.relative, image: { kind: 'encoded', bytes: new Uint8Array(0), origin: entry.file }, label: entry.label };
       try {
-        bytes = await fs.promises.readFile(entry.file);
+        return { ...sample, image: { kind: 'encoded', bytes: await fs.promises.readFile(entry.file), origin: entry.file } };
       } catch (err) {
-        throw new DataError(`cannot read image: ${(err as Error).message}`, entry.file);
+        // Gone or unreadable since the folder was listed: a bad sample, counted by the loader.
+        return { ...sample, problem: `cannot read image: ${(err as Error).message}` };
       }
-      return { key: entry.relative, image: { kind: 'encoded', bytes, origin: entry.file }, label: entry.label };
     });
   }
 }

@@ -5,6 +5,7 @@ import {
   type Dataset,
   definePlugin,
   indexedSamples,
+  realPathInside,
   type JsonSchema,
   type Sample,
   type SampleOptions,
@@ -60,6 +61,8 @@ export class ImageTextManifest implements Dataset {
   private readonly entries: ManifestEntry[];
   private readonly keys: string[];
   private readonly file: string;
+  /** The image root with symlinks resolved: what an image's real path must stay inside. */
+  private readonly realImageRoot: string;
 
   constructor(options: Partial<ImageTextManifestOptions> & { path: string }, baseDir: string) {
     const o = withDefaults<ImageTextManifestOptions>(schema, options);
@@ -68,6 +71,7 @@ export class ImageTextManifest implements Dataset {
     if (!fs.existsSync(imageRoot) || !fs.statSync(imageRoot).isDirectory()) {
       throw new DataError(`image root is not a folder: ${imageRoot}`, this.file);
     }
+    this.realImageRoot = fs.realpathSync(imageRoot);
     this.entries = readManifest(this.file, {
       format: o.format,
       imageRoot,
@@ -92,23 +96,26 @@ export class ImageTextManifest implements Dataset {
     return indexedSamples(this.entries.length, options, (i) => this.load(i));
   }
 
+  /** The entry's sample; an image that cannot be read (or lies outside the root) makes it a bad sample, counted by the loader. */
   private async load(index: number): Promise<Sample> {
     const entry = this.entries[index];
-    const where = `line ${entry.line}`;
-    let bytes: Buffer;
-    try {
-      bytes = await fs.promises.readFile(entry.absolute);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const what = code === 'ENOENT' ? 'image not found' : `cannot read image (${code ?? (err as Error).message})`;
-      throw new DataError(`${what}: ${entry.absolute}`, this.file, where);
-    }
-    return {
+    const origin = `${this.file}:${entry.line} (${entry.relative})`;
+    const sample: Sample = {
       key: this.keys[index],
-      image: { kind: 'encoded', bytes, origin: `${this.file}:${entry.line} (${entry.relative})` },
+      image: { kind: 'encoded', bytes: new Uint8Array(0), origin },
       captions: entry.captions,
       label: entry.label,
     };
+    if (entry.problem !== undefined) return { ...sample, problem: entry.problem };
+    try {
+      const real = await realPathInside(this.realImageRoot, entry.absolute);
+      if (!real.ok) return { ...sample, problem: `image path "${entry.relative}" ${real.reason}` };
+      return { ...sample, image: { kind: 'encoded', bytes: await fs.promises.readFile(real.path), origin } };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const what = code === 'ENOENT' ? 'image not found' : `cannot read image (${code ?? (err as Error).message})`;
+      return { ...sample, problem: `${what}: ${entry.absolute}` };
+    }
   }
 }
 

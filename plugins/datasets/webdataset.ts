@@ -46,7 +46,12 @@ const schema: JsonSchema = {
     captionField: { type: 'string', minLength: 1, default: 'caption', description: 'With json captions: the field (a string or a list of strings).' },
     labelExtension: { type: 'string', minLength: 1, description: 'Member holding an integer class label, e.g. "cls".' },
     shuffleBuffer: { type: 'integer', minimum: 1, default: 1000, description: 'Samples held in the shuffle buffer (when shuffling).' },
-    onShardError: { enum: ['stop', 'skip'], default: 'stop', description: 'A corrupt shard stops the run, or is logged and skipped.' },
+    onShardError: {
+      enum: ['stop', 'skip'],
+      default: 'stop',
+      description:
+        'A shard that is missing or unreadable from its start stops the run, or is logged and skipped. A shard that breaks off later (cut short, corrupt) is not a shard error: the sample it broke in is a bad sample under data.maxFailureFraction.',
+    },
     classNames: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: 'Class names by label.' },
     promptTemplates: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: 'Templates with {} for captioning labelled samples without a caption.' },
   },
@@ -107,17 +112,20 @@ export class WebDataset implements Dataset {
     }
   }
 
+  /** The group's sample; one cut short, without an image, or with an unreadable caption member is a bad sample (its `problem`), counted by the loader. */
   private toSample(group: ShardGroup, shard: string): Sample | undefined {
-    const where = `${shard}:${group.key}`;
+    const key = path.basename(shard) + '/' + group.key;
     const ext = this.options.imageExtensions.find((e) => group.files.has(e));
-    if (!ext) {
-      this.log.warn(`${where}: no image member (${this.options.imageExtensions.join(', ')}); sample skipped`);
-      return undefined;
-    }
+    const origin = `${shard} (${group.key}${ext ? `.${ext}` : ''})`;
+    const bad = (problem: string): Sample => ({ key, image: { kind: 'encoded', bytes: new Uint8Array(0), origin }, problem });
+    if (group.problem !== undefined) return bad(group.problem);
+    if (!ext) return bad(`no image member (${this.options.imageExtensions.join(', ')}) for key ${group.key}`);
+    const captions = this.captions(group);
+    if (typeof captions === 'string') return bad(captions);
     const sample: Sample = {
-      key: path.basename(shard) + '/' + group.key,
-      image: { kind: 'encoded', bytes: group.files.get(ext)!, origin: `${shard} (${group.key}.${ext})` },
-      captions: this.captions(group, shard),
+      key,
+      image: { kind: 'encoded', bytes: group.files.get(ext)!, origin },
+      captions,
     };
     const labelExt = this.options.labelExtension;
     if (labelExt && group.files.has(labelExt)) {
@@ -129,17 +137,23 @@ export class WebDataset implements Dataset {
     return sample;
   }
 
-  private captions(group: ShardGroup, shard: string): string[] {
+  /** The captions, or why the caption member is unusable (bytes that are not UTF-8, JSON that does not parse). */
+  private captions(group: ShardGroup): string[] | string {
     const ext = this.options.captionExtension;
     const raw = group.files.get(ext);
     if (!raw) return [];
-    const text = raw.toString('utf8');
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    } catch {
+      return `${group.key}.${ext} has bytes that are not UTF-8 (read as U+FFFD: ${JSON.stringify(raw.toString('utf8').trim())})`;
+    }
     if (ext === 'txt') return text.trim() ? [text.trim()] : [];
     let value: unknown;
     try {
       value = (JSON.parse(text) as Record<string, unknown>)[this.options.captionField];
     } catch (err) {
-      throw new DataError(`invalid JSON: ${(err as Error).message}`, shard, `${group.key}.json`);
+      return `${group.key}.json is not valid JSON: ${(err as Error).message}`;
     }
     const list = Array.isArray(value) ? value : [value];
     return list.filter((c): c is string => typeof c === 'string' && c.trim() !== '').map((c) => c.trim());

@@ -3,6 +3,7 @@ import {
   AdamW,
   buildTrainSplitDatasets,
   checkLabels,
+  DEFAULT_MAX_FAILURE_FRACTION,
   type ClassificationOptions,
   classificationProperties,
   type CommonEvaluatorOptions,
@@ -43,7 +44,6 @@ const HEAD_INIT_STD = 0.01;
 /** Training loss is reported as the mean over this many final steps. */
 const LOSS_WINDOW = 10;
 const PREFETCH_BATCHES = 2;
-const MAX_FAILURE_FRACTION = 0.01;
 
 /**
  * End-to-end finetuning: the model's image encoder plus a new linear head, trained with
@@ -77,7 +77,7 @@ export class FinetuneEvaluator implements Evaluator {
     const logits = (images: tf.Tensor4D) => head.apply(model.imageFeatures(images));
     try {
       const trainLoss = await this.train(logits, params, optimizer, numClasses, model.imageSize, ctx);
-      const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log);
+      const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx);
       const metrics = await scoreClassifier(this.datasets.dataset, read, { ...this.options, numClasses }, logits);
       return { ...metrics, train_loss: trainLoss };
     } finally {
@@ -106,7 +106,7 @@ export class FinetuneEvaluator implements Evaluator {
       shuffle: true,
       repeat: true,
       dropLast: true,
-      maxFailureFraction: MAX_FAILURE_FRACTION,
+      maxFailureFraction: ctx.maxFailureFraction ?? DEFAULT_MAX_FAILURE_FRACTION,
       log: ctx.log,
     });
     const variables = params.map((p) => p.variable);

@@ -53,7 +53,7 @@ export class KnnEvaluator implements Evaluator {
     const memory = await collectFeatures(
       this.datasets.trainDataset,
       embed,
-      evalReadOptions(this.options, model.imageSize, this.options.trainLimit, ctx.log),
+      evalReadOptions(this.options, model.imageSize, this.options.trainLimit, ctx),
     );
     const memoryLabels = tf.tensor1d(memory.labels, 'int32');
     try {
@@ -61,7 +61,7 @@ export class KnnEvaluator implements Evaluator {
       checkLabels(memory.labels, numClasses, `${this.path}.trainDataset`);
       ctx.log.debug(`kNN memory: ${memory.labels.length} x ${memory.features.shape[1]}, ${numClasses} classes`);
       const knn = { k: this.options.k, temperature: this.options.temperature, numClasses };
-      const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log);
+      const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx);
       return await scoreClassifier(this.datasets.dataset, read, { ...this.options, numClasses }, (images) =>
         knnClassScores(memory.features, memoryLabels, embed(images), knn),
       );

@@ -49,9 +49,9 @@ export class LinearProbeEvaluator implements Evaluator {
     const featureFn = imageFeatureFn(model, this.options.features, this.path);
     const sets: FeatureSet[] = [];
     try {
-      const train = await collectFeatures(this.datasets.trainDataset, featureFn, evalReadOptions(this.options, model.imageSize, this.options.trainLimit, ctx.log));
+      const train = await collectFeatures(this.datasets.trainDataset, featureFn, evalReadOptions(this.options, model.imageSize, this.options.trainLimit, ctx));
       sets.push(train);
-      const test = await collectFeatures(this.datasets.dataset, featureFn, evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log));
+      const test = await collectFeatures(this.datasets.dataset, featureFn, evalReadOptions(this.options, model.imageSize, this.options.limit, ctx));
       sets.push(test);
       const numClasses = resolveNumClasses(this.options.numClasses, this.datasets.trainDataset, train.labels, test.labels);
       checkLabels(train.labels, numClasses, `${this.path}.trainDataset`);

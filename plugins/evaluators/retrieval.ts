@@ -50,7 +50,7 @@ export class RetrievalEvaluator implements Evaluator {
     if (!model.hasText) throw SpecError.at(this.path, 'retrieval needs a model with a text tower (set model.text)');
     const recorded = recordFirstCaptions(this.dataset);
     const embedImages = (images: tf.Tensor4D) => l2Normalize(model.imageEmbedding(images));
-    const images = await collectFeatures(recorded.dataset, embedImages, evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log));
+    const images = await collectFeatures(recorded.dataset, embedImages, evalReadOptions(this.options, model.imageSize, this.options.limit, ctx));
     let texts: tf.Tensor2D | undefined;
     try {
       texts = embedTexts(model, images.keys.map((key) => recorded.firstCaption(key)), this.options.batchSize);

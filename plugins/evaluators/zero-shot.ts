@@ -46,7 +46,7 @@ export class ZeroShotEvaluator implements Evaluator {
     ctx.log.debug(`${classNames.length} classes x ${templates.length} templates ("${templates[0]}", ...)`);
     const classEmbeddings = zeroShotClassEmbeddings((texts) => model.textEmbedding(texts), classNames, templates, this.options.batchSize);
     try {
-      const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx.log);
+      const read = evalReadOptions(this.options, model.imageSize, this.options.limit, ctx);
       return await scoreClassifier(
         this.dataset,
         read,

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { AUTO_ORDER, nativeInstall, probeBackends, selectBackend, SETUP_COMMAND, type BackendCandidate, type BackendName, type BackendProbe } from '../../core/backend';
+import { AUTO_ORDER, probeBackends, selectBackend, SETUP_COMMAND, type BackendCandidate, type BackendName, type BackendProbe } from '../../core/backend';
 import { activateTfBackend } from '../../core/backend/tfjs-engine';
 import { BackendError } from '../../core/errors';
 import { Logger } from '../../core/logger';
+import { nativeTested } from '../helpers/backends';
 
 /** A logger whose lines land in an array. */
 function capturingLogger(): { log: Logger; lines: string[] } {
@@ -169,7 +170,7 @@ describe('core/backend', () => {
     assert.equal(byName.get('wasm')?.available, true, byName.get('wasm')?.reason);
 
     const tensorflow = byName.get('tensorflow')!;
-    if (nativeInstall().ready) {
+    if (nativeTested()) {
       assert.equal(tensorflow.available, true, tensorflow.reason);
       assert.match(tensorflow.details?.libtensorflow ?? '', /PyPI tensorflow-cpu/);
     } else {
@@ -182,7 +183,7 @@ describe('core/backend', () => {
     await tf.setBackend('cpu');
     const onCpu = await productOnSelectedBackend();
     assertClose(onCpu, referenceProduct(), 1e-6);
-    if (nativeInstall().ready) {
+    if (nativeTested()) {
       const selection = await selectBackend('tensorflow', capturingLogger().log);
       assert.equal(selection.name, 'tensorflow');
       assert.equal(tf.getBackend(), 'tensorflow');

@@ -3,11 +3,37 @@ import { nativeInstall, selectBackend } from '../../core/backend';
 import { Logger } from '../../core/logger';
 
 /**
- * The backends numeric tests run on: cpu always (tfjs's JavaScript kernels), and the native
- * `tensorflow` backend when `npm run setup:native` built it, since slipkit's layers take
- * backend-specific paths there (native MatMul kernels, the fused AdamW).
+ * Under CI=true the native backend and its fused ops are required: scripts/setup-native.js fails
+ * the run when it cannot build them, and the tests that need them fail (never skip) without them,
+ * so a CI run cannot pass green while testing none of the native paths.
  */
-export const numericBackends = (): string[] => ['cpu', ...(nativeInstall().ready ? ['tensorflow'] : [])];
+export const nativeRequired = (): boolean => process.env.CI === 'true' && !skippedOnRequest();
+
+/** SLIPKIT_SKIP_NATIVE (as the setup script reads it): a CI job that asks to stay on wasm/cpu, visibly, in the test titles. */
+const skippedOnRequest = (): boolean => {
+  const v = process.env.SLIPKIT_SKIP_NATIVE;
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+};
+
+/** Whether the tests that need the native backend run: it is provisioned, or CI requires it (and they then fail without it). */
+export const nativeTested = (): boolean => nativeRequired() || nativeInstall().ready;
+
+/** Whether the fused-ops tests run: setup built the addon, or CI requires it. */
+export const fusedOpsTested = (): boolean => nativeRequired() || Boolean(nativeInstall().manifest?.fusedOps?.addon);
+
+/** How a title names the case it runs in: required by CI, provisioned locally, or not provisioned. */
+export function nativeCase(): string {
+  if (nativeRequired()) return 'CI=true: native backend required';
+  if (process.env.CI === 'true') return `CI=true with SLIPKIT_SKIP_NATIVE: native backend ${nativeInstall().ready ? 'provisioned' : 'not required'}`;
+  return nativeInstall().ready ? 'local run, native backend provisioned' : 'local run, native backend not provisioned';
+}
+
+/**
+ * The backends numeric tests run on: cpu always (tfjs's JavaScript kernels), and the native
+ * `tensorflow` backend when `npm run setup:native` built it (always under CI=true), since
+ * slipkit's layers take backend-specific paths there (native MatMul kernels, the fused AdamW).
+ */
+export const numericBackends = (): string[] => ['cpu', ...(nativeTested() ? ['tensorflow'] : [])];
 
 const quiet = new Logger('error', { write: () => undefined });
 

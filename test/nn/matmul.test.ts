@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { nativeInstall, selectBackend } from '../../core/backend';
+import { selectBackend } from '../../core/backend';
+import { numericBackends } from '../helpers/backends';
 import { Logger } from '../../core/logger';
 import { columnSums, linear2d, matMul2d, NATIVE_MATMUL_KERNEL } from '../../core/nn/matmul';
 import { Rng } from '../../core/random';
@@ -58,7 +59,7 @@ const near = (actual: tf.Tensor, expected: Float32Array, what: string): void => 
 describe('2-D matMul and linear (one native kernel on the tensorflow backend)', function () {
   this.timeout(60_000);
   let expected: Expected[];
-  const backends = ['cpu', ...(nativeInstall().ready ? ['tensorflow'] : [])];
+  const backends = numericBackends();
   let previous: string;
 
   before(async () => {

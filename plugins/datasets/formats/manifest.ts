@@ -31,6 +31,8 @@ export interface ManifestEntry {
   captions: string[];
   label?: number;
   line: number;
+  /** Why this entry is a bad sample (skipped and counted by the loader), when it is one. */
+  problem?: string;
 }
 
 export function detectFormat(file: string): ManifestFormat {
@@ -43,38 +45,69 @@ export function detectFormat(file: string): ManifestFormat {
 
 /**
  * Reads a manifest (CSV, TSV or JSONL) into entries, checking everything that can be
- * checked without opening the images: columns exist, paths stay inside the image root,
- * labels are integers, the manifest is not empty. Errors name the file and line.
+ * checked without opening the images. A manifest that cannot be parsed (columns missing,
+ * invalid JSON, a bad label, no rows) is a DataError naming the file and line. A row whose
+ * image path leaves the image root, or whose bytes are not UTF-8 (decoded with U+FFFD for the
+ * message), is kept as a bad sample with its `problem`: the loader skips and counts it.
  */
 export function readManifest(file: string, options: ManifestReadOptions): ManifestEntry[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new DataError(code === 'ENOENT' ? 'manifest not found' : `cannot read manifest: ${(err as Error).message}`, file);
   }
+  const badLines = linesNotUtf8(bytes);
+  let text = bytes.toString('utf8'); // invalid sequences become U+FFFD; their rows are bad samples below
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // byte-order mark
   const format = options.format === 'auto' ? detectFormat(file) : options.format;
   const records = format === 'jsonl' ? jsonlRecords(text, file) : delimitedRecords(text, format, file, options);
   const entries: ManifestEntry[] = [];
-  for (const { line, get } of records) {
+  for (const [i, { line, get }] of records.entries()) {
     const where = `line ${line}`;
     const image = get(options.columns.image);
     if (typeof image !== 'string' || image.trim() === '') {
       throw new DataError(`missing image path in column "${options.columns.image}"`, file, where);
     }
     const relative = image.trim();
-    const absolute = resolveInside(options.imageRoot, relative);
-    if (!absolute) throw new DataError(`image path "${relative}" leaves the image root ${options.imageRoot}`, file, where);
+    const inside = resolveInside(options.imageRoot, relative);
     const captions: string[] = [];
     for (const column of options.columns.captions) captions.push(...splitCaptions(get(column), options.captionSeparator));
-    const entry: ManifestEntry = { relative, absolute, captions, line };
+    // Never read: a path outside the root points nowhere (the root itself stands in for it).
+    const entry: ManifestEntry = { relative, absolute: inside ?? path.resolve(options.imageRoot), captions, line };
     if (options.columns.label !== undefined) entry.label = parseLabel(get(options.columns.label), file, where);
+    const nextLine = records[i + 1]?.line ?? Number.POSITIVE_INFINITY;
+    const badLine = badLines.find((l) => l >= line && l < nextLine);
+    if (!inside) entry.problem = `image path "${relative}" leaves the image root ${options.imageRoot}`;
+    else if (badLine !== undefined) entry.problem = `line ${badLine} has bytes that are not UTF-8 (read as U+FFFD: ${JSON.stringify(captions.join(' | '))})`;
     entries.push(entry);
   }
   if (entries.length === 0) throw new DataError('manifest lists no images', file);
   return entries;
+}
+
+/** 1-based numbers of the lines (split at \n bytes, which UTF-8 never uses inside a character) that are not valid UTF-8. */
+function linesNotUtf8(bytes: Buffer): number[] {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  const check = (part: Uint8Array): boolean => {
+    try {
+      strict.decode(part);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (check(bytes)) return [];
+  const bad: number[] = [];
+  let start = 0;
+  for (let line = 1; start <= bytes.length; line++) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    if (!check(bytes.subarray(start, end))) bad.push(line);
+    start = end + 1;
+  }
+  return bad;
 }
 
 interface ManifestRecord {

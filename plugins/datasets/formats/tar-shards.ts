@@ -9,6 +9,8 @@ export interface ShardGroup {
   files: Map<string, Buffer>;
   /** Index of the group's first member in the shard (for messages). */
   member: number;
+  /** Set when the shard broke off in or right after this group (cut short, corrupt): its members may be incomplete. */
+  problem?: string;
 }
 
 /**
@@ -21,9 +23,11 @@ export function splitMemberName(name: string): { key: string; ext: string } | un
 }
 
 /**
- * Streams a tar shard and yields consecutive members with the same key as one group.
- * Errors (missing shard, corrupt archive) are DataErrors naming the shard and the last
- * member read.
+ * Streams a tar shard and yields consecutive members with the same key as one group. A shard
+ * that is missing or unreadable from its start is a DataError naming it. One that breaks off
+ * later (cut mid-member, corrupt header, or ending without tar's end-of-archive blocks, which
+ * is how a shard cut between two members shows) yields the group it broke in with a `problem`
+ * naming the shard and member, and ends there: nothing after the break can be read.
  */
 export async function* readShard(file: string): AsyncGenerator<ShardGroup> {
   if (!fs.existsSync(file)) throw new DataError('shard not found', file);
@@ -33,6 +37,7 @@ export async function* readShard(file: string): AsyncGenerator<ShardGroup> {
   let current: ShardGroup | undefined;
   let member = -1;
   let lastName = '';
+  let broken: string | undefined;
   try {
     for await (const entry of extract) {
       member++;
@@ -51,11 +56,37 @@ export async function* readShard(file: string): AsyncGenerator<ShardGroup> {
     }
   } catch (err) {
     if (err instanceof DataError) throw err;
-    const where = member < 0 ? 'start of archive' : `after member ${member} "${lastName}"`;
-    throw new DataError(`cannot read tar shard: ${(err as Error).message}`, file, where, { cause: err });
+    if (member < 0) throw new DataError(`cannot read tar shard: ${(err as Error).message}`, file, 'start of archive', { cause: err });
+    broken = `tar shard ${file} broke off in or after member ${member} "${lastName}" (${(err as Error).message}): the rest of the shard is lost`;
   } finally {
     source.destroy();
   }
   if (member < 0) throw new DataError('empty or invalid tar shard', file);
-  if (current) yield current;
+  if (broken === undefined && !(await endsWithEndOfArchive(file))) {
+    broken = `tar shard ${file} ends after member ${member} "${lastName}" without tar's end-of-archive blocks: it was cut short`;
+  }
+  if (broken === undefined) {
+    if (current) yield current;
+    return;
+  }
+  const key = splitMemberName(lastName)?.key ?? lastName;
+  if (current && current.key !== key) {
+    yield current;
+    current = undefined;
+  }
+  yield { key, files: current?.files ?? new Map(), member: current?.member ?? member, problem: broken };
+}
+
+/** Whether the file ends with the two zero 512-byte blocks every tar writer puts at the end of an archive. */
+async function endsWithEndOfArchive(file: string): Promise<boolean> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size < 1024) return false;
+    const tail = Buffer.alloc(1024);
+    await handle.read(tail, 0, 1024, size - 1024);
+    return tail.every((b) => b === 0);
+  } finally {
+    await handle.close();
+  }
 }

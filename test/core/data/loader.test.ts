@@ -147,19 +147,30 @@ describe('DataLoader', () => {
     assert.ok(lines.some((l) => l.includes('skipping cut.jpg')));
   });
 
-  it('stops with a DataError once failures exceed maxFailureFraction', async () => {
+  it('stops with a DataError as soon as bad samples exceed maxFailureFraction × max(seen, minimum)', async () => {
     const items: Sample[] = samples.map((s, i) =>
       i % 3 === 0 ? { key: `bad${i}`, image: { kind: 'encoded', bytes: NOT_AN_IMAGE, origin: `bad${i}.png` } } : s,
     );
-    // Judged mid-pass once minSamplesForFailureCheck images were seen...
-    const early = new DataLoader(new ArrayDataset(items), options({ shuffle: false, maxFailureFraction: 0.1, minSamplesForFailureCheck: 4 }));
-    await assert.rejects(early.next(), (err: unknown) => err instanceof DataError && /2 of 4 images could not be decoded.*bad0\.png/.test(err.message));
+    // 25% of max(seen, 8) allows 2 bad samples among the first 8: the third (bad6, the 7th sample) stops the run.
+    const early = new DataLoader(new ArrayDataset(items), options({ shuffle: false, batchSize: 20, maxFailureFraction: 0.25, minSamplesForFailureCheck: 8 }));
+    await assert.rejects(early.next(), (err: unknown) =>
+      err instanceof DataError &&
+      /^3 of 7 samples were bad and skipped \(42\.9%\), more than data\.maxFailureFraction allows \(25\.0% × max\(7 seen, 8\) = 2 bad samples\); first: bad0\.png: .*; bad3\.png: .*; bad6\.png: /.test(err.message),
+    );
     await assert.rejects(early.next(), DataError); // and it stays failed
     await early.close();
-    // ...and always at the end of a pass, however few were seen.
-    const late = new DataLoader(new ArrayDataset(items), options({ shuffle: false, batchSize: 20, maxFailureFraction: 0.3 }));
-    await assert.rejects(late.next(), /4 of 10 images could not be decoded \(40\.0%, more than the allowed 30\.0%/);
-    await late.close();
+    // The same test at the end of the pass: 4 of 10 is within 30% of max(10, 34) = 10.2, and the summary says so.
+    const tolerant = new DataLoader(new ArrayDataset(items), options({ shuffle: false, batchSize: 20, maxFailureFraction: 0.3 }));
+    const batch = (await tolerant.next())!;
+    batch.images.dispose();
+    assert.equal(batch.keys.length, 6);
+    assert.equal(await tolerant.next(), undefined);
+    assert.equal(tolerant.failureSummary(), '4 of 10 samples were bad and skipped (40.0%); within data.maxFailureFraction (30.0% × max(10 seen, 34) = 10.20 bad samples)');
+    await tolerant.close();
+    // 0: the first bad sample is fatal.
+    const strict = new DataLoader(new ArrayDataset(items), options({ shuffle: false, maxFailureFraction: 0 }));
+    await assert.rejects(strict.next(), /^DataError: 1 of 1 samples were bad and skipped \(100\.0%\), more than data\.maxFailureFraction allows \(0: any bad sample is fatal\); first: bad0\.png/);
+    await strict.close();
   });
 
   it('reports an epoch that cannot fill one batch instead of looping forever', async () => {

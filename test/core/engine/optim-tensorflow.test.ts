@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { nativeInstall, selectBackend } from '../../../core/backend';
+import { selectBackend } from '../../../core/backend';
+import { nativeTested } from '../../helpers/backends';
 import type { NamedVariable } from '../../../core/contracts/trainable';
 import { AdamW, type AdamWOptions } from '../../../core/engine/optim/adamw';
 import { tensorflowFusedAdamAvailable } from '../../../core/engine/optim/adamw-tensorflow';
@@ -44,7 +45,7 @@ const options = (implementation: AdamWOptions['implementation']): AdamWOptions =
 
 describe('AdamW with TensorFlow\'s fused kernel (native backend)', function () {
   this.timeout(60_000);
-  const native = nativeInstall().ready;
+  const native = nativeTested();
 
   if (!native) {
     // Without the native backend (setup:native failed or was not run) there is nothing fused to

@@ -74,14 +74,15 @@ describe('image-text-manifest', () => {
     assert.deepEqual((await allSamples(dataset)).map((s) => s.key), ['red.png', ...Array.from({ length: 11 }, (_, i) => `red.png#${i + 1}`)]);
   });
 
-  it('refuses paths that leave the image root, naming the manifest line', () => {
+  it('makes paths that leave the image root bad samples naming the manifest line, never read', async () => {
     manifest('escape.csv', 'filepath,title\nred.png,ok\n../../etc/passwd,nope\n');
-    assert.throws(
-      () => build({ path: 'escape.csv' }),
-      (err: unknown) => err instanceof DataError && err.message === `${path.join(root, 'escape.csv')}:line 3: image path "../../etc/passwd" leaves the image root ${path.join(root, 'images')}`,
-    );
+    const escape = await allSamples(build({ path: 'escape.csv' }));
+    assert.equal(escape[0].problem, undefined);
+    assert.equal(escape[1].problem, `image path "../../etc/passwd" leaves the image root ${path.join(root, 'images')}`);
+    assert.equal(escape[1].image.kind === 'encoded' && escape[1].image.bytes.length, 0);
+    assert.equal(escape[1].image.origin, `${path.join(root, 'escape.csv')}:3 (../../etc/passwd)`);
     manifest('absolute.jsonl', '{"filepath": "/etc/passwd", "title": "x"}\n');
-    assert.throws(() => build({ path: 'absolute.jsonl' }), /absolute\.jsonl:line 1: image path "\/etc\/passwd" leaves the image root/);
+    await assert.rejects(loadAll(build({ path: 'absolute.jsonl' })), /absolute\.jsonl:1 \(\/etc\/passwd\): image path "\/etc\/passwd" leaves the image root/);
   });
 
   it('names the file and line for missing manifests, columns, images and bad rows', async () => {
@@ -101,7 +102,7 @@ describe('image-text-manifest', () => {
     assert.throws(() => build({ path: 'train.csv', imageRoot: 'missing' }), /image root is not a folder/);
     manifest('missing.csv', 'filepath,title\nred.png,ok\ngone.png,missing\n');
     await assert.rejects(loadAll(build({ path: 'missing.csv' })), (err: unknown) =>
-      err instanceof DataError && err.message.startsWith(`${path.join(root, 'missing.csv')}:line 3: image not found: `),
+      err instanceof DataError && err.message.includes(`first: ${path.join(root, 'missing.csv')}:3 (gone.png): image not found: ${path.join(root, 'images', 'gone.png')}`),
     );
   });
 
