@@ -531,7 +531,11 @@ function setUp() {
 }
 
 try {
-  if (truthy(process.env.SLIPKIT_SKIP_NATIVE)) {
+  // Under CI the native backend is always built and tested: no variable turns that off.
+  if (truthy(process.env.SLIPKIT_SKIP_NATIVE) && truthy(process.env.CI)) {
+    say('SLIPKIT_SKIP_NATIVE is ignored: CI=true requires the native backend and its fused ops');
+  }
+  if (truthy(process.env.SLIPKIT_SKIP_NATIVE) && !truthy(process.env.CI)) {
     say('skipped (SLIPKIT_SKIP_NATIVE is set); slipkit will use the wasm or cpu backend');
   } else {
     withLock(setUp);

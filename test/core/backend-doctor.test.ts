@@ -85,4 +85,16 @@ describe('scripts/setup-native.js', () => {
       assert.match(res.stdout, /skipped \(SLIPKIT_SKIP_NATIVE is set\)/);
     }
   });
+
+  it('ignores SLIPKIT_SKIP_NATIVE under CI=true: the build is attempted, and its failure is fatal', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipkit-native-'));
+    try {
+      const res = run(['--optional'], { CI: 'true', SLIPKIT_SKIP_NATIVE: '1', SLIPKIT_NATIVE_DIR: dir, SLIPKIT_NODEDIR: path.join(dir, 'no-node-headers') });
+      assert.equal(res.status, 1, res.stdout + res.stderr);
+      assert.match(res.stdout, /SLIPKIT_SKIP_NATIVE is ignored: CI=true requires the native backend/);
+      assert.doesNotMatch(res.stdout, /skipped \(SLIPKIT_SKIP_NATIVE is set\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

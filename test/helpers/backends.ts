@@ -5,15 +5,10 @@ import { Logger } from '../../core/logger';
 /**
  * Under CI=true the native backend and its fused ops are required: scripts/setup-native.js fails
  * the run when it cannot build them, and the tests that need them fail (never skip) without them,
- * so a CI run cannot pass green while testing none of the native paths.
+ * so a CI run cannot pass green while testing none of the native paths. No variable
+ * (SLIPKIT_SKIP_NATIVE included) turns this off under CI.
  */
-export const nativeRequired = (): boolean => process.env.CI === 'true' && !skippedOnRequest();
-
-/** SLIPKIT_SKIP_NATIVE (as the setup script reads it): a CI job that asks to stay on wasm/cpu, visibly, in the test titles. */
-const skippedOnRequest = (): boolean => {
-  const v = process.env.SLIPKIT_SKIP_NATIVE;
-  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
-};
+export const nativeRequired = (): boolean => process.env.CI === 'true';
 
 /** Whether the tests that need the native backend run: it is provisioned, or CI requires it (and they then fail without it). */
 export const nativeTested = (): boolean => nativeRequired() || nativeInstall().ready;
@@ -24,7 +19,6 @@ export const fusedOpsTested = (): boolean => nativeRequired() || Boolean(nativeI
 /** How a title names the case it runs in: required by CI, provisioned locally, or not provisioned. */
 export function nativeCase(): string {
   if (nativeRequired()) return 'CI=true: native backend required';
-  if (process.env.CI === 'true') return `CI=true with SLIPKIT_SKIP_NATIVE: native backend ${nativeInstall().ready ? 'provisioned' : 'not required'}`;
   return nativeInstall().ready ? 'local run, native backend provisioned' : 'local run, native backend not provisioned';
 }
 
