@@ -5,7 +5,7 @@ import { TrainingError } from '../errors';
 import type { Logger } from '../logger';
 import { Rng } from '../random';
 import { emaParams, trainableParams, type Experiment } from './experiment';
-import { RunContext, trainingHooks, type RunEnd, type StepReport, type TrainingHook } from './hooks';
+import { HookList, RunContext, trainingHooks, type RunEnd, type StepReport } from './hooks';
 import { AdamW } from './optim/adamw';
 import { learningRate } from './schedule';
 import { TrainingCheckpoints } from './train-checkpoints';
@@ -39,7 +39,7 @@ export interface TrainResult {
 export class Trainer {
   private readonly trainState: TrainState;
   private readonly checkpoints: TrainingCheckpoints;
-  private readonly hooks: TrainingHook[];
+  private readonly hooks: HookList;
   private state: TrainingState = { step: 0, rng: {}, data: { epoch: 0, offset: 0 }, lossCurve: [] };
 
   constructor(
@@ -53,7 +53,7 @@ export class Trainer {
     this.trainState = { exp, params, encoderParams: exp.model.encoderVariables(), optimizer, augmentRng };
     this.checkpoints = new TrainingCheckpoints(opts.runDir, [...params, ...emaParams(exp)], optimizer, augmentRng, exp.spec);
     if (opts.resume) this.state = this.checkpoints.restore(opts.resume);
-    this.hooks = trainingHooks(exp, { ...opts, checkpoints: this.checkpoints });
+    this.hooks = new HookList(trainingHooks(exp, { ...opts, checkpoints: this.checkpoints }), opts.log);
   }
 
   private openLoader(): DataLoader {
@@ -84,45 +84,32 @@ export class Trainer {
     };
     let end: { status: RunEnd; error?: Error };
     try {
-      for (const hook of this.hooks) await hook.beforeRun?.(ctx);
+      await this.hooks.beforeRun(ctx);
       let status: RunEnd = 'FINISHED';
       while (this.state.step < total) {
         const lr = learningRate(this.state.step, total, spec.optimizer.lr, spec.schedule);
         const out = await trainStep(this.trainState, { step: this.state.step, totalSteps: total }, nextBatch, lr);
         const report: StepReport = { loss: out.total, losses: Object.fromEntries(slots.map((s, i) => [s.label, out.losses[i]])), metrics: out.metrics, lr, images: out.images };
-        for (const hook of this.hooks) hook.checkStep?.(ctx, report);
+        this.hooks.checkStep(ctx, report);
         this.state.step += 1;
         this.state.lossCurve.push(out.total);
         this.state.data = out.position;
-        for (const hook of this.hooks) await hook.afterStep?.(ctx, report);
+        await this.hooks.afterStep(ctx, report);
         if (ctx.stopRequested && !ctx.isLastStep) {
           status = 'KILLED';
           break;
         }
       }
-      end = await this.endRun(ctx, status);
+      end = await this.hooks.afterRun(ctx, status);
       if (end.status === 'KILLED') this.opts.log.warn(`stopped at step ${this.state.step}/${total}; continue with: slipkit resume ${this.opts.runDir}`);
     } catch (err) {
-      end = await this.endRun(ctx, 'FAILED', err as Error);
+      end = await this.hooks.afterRun(ctx, 'FAILED', err as Error);
     } finally {
       await loader.close();
       const report = loader.failureReport();
       if (report.failed) this.opts.log.warn(`${report.failed} of ${report.seen} images could not be decoded (first: ${report.examples[0]?.origin}: ${report.examples[0]?.reason})`);
     }
     return { ...end, step: this.state.step, lossCurve: this.state.lossCurve, evalMetrics: ctx.evalMetrics };
-  }
-
-  /** Calls every hook's afterRun once, in order; once one throws, the hooks after it see FAILED. */
-  private async endRun(ctx: RunContext, status: RunEnd, error?: Error): Promise<{ status: RunEnd; error?: Error }> {
-    for (const hook of this.hooks) {
-      try {
-        await hook.afterRun?.(ctx, error ? 'FAILED' : status);
-      } catch (err) {
-        if (error) this.opts.log.warn(`while ending a failed run: ${(err as Error).message}`);
-        else error = err as Error;
-      }
-    }
-    return error ? { status: 'FAILED', error } : { status };
   }
 
   dispose(): void {

@@ -17,6 +17,7 @@ import { TrackerHook } from './tracker';
 
 export type { RunEnd, StepReport, TrainingHook } from './hook';
 export { RunContext } from './hook';
+export { HookList } from './hook-list';
 
 export interface HookSettings {
   runDir: string;
