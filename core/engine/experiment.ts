@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { container as rootContainer } from 'tsyringe';
 import { selectBackend, type BackendSelection } from '../backend';
 import type { Dataset } from '../contracts/dataset';
 import type { ImageEncoder, Tokenizer } from '../contracts/encoders';
@@ -30,8 +30,6 @@ export interface Experiment {
   spec: ResolvedSpec;
   baseDir: string;
   backend: BackendSelection;
-  container: DependencyContainer;
-  builder: PluginBuilder;
   model: DualEncoderModel;
   slots: ObjectiveSlot[];
   /** Augmentation pipeline per view name. */
@@ -133,5 +131,5 @@ export async function buildExperiment(loaded: LoadedExperiment, registry: Plugin
     if (block) tracker = builder.build('tracker', block, 'tracking');
   }
   log.debug(`built experiment ${spec.name}: ${tf.memory().numTensors} tensors`);
-  return { spec, baseDir, backend, container, builder, model, slots, views, evalView, dataset, evaluators, tracker };
+  return { spec, baseDir, backend, model, slots, views, evalView, dataset, evaluators, tracker };
 }

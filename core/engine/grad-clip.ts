@@ -6,7 +6,9 @@ import * as tf from '@tensorflow/tfjs';
  * and the norm before clipping.
  */
 export function clipGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): number {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))))).dataSync()[0];
+  const normTensor = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))));
+  const norm = normTensor.dataSync()[0];
+  normTensor.dispose();
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) {
     for (const [name, g] of grads) {

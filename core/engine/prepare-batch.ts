@@ -11,7 +11,7 @@ import type { StepBatch } from './step';
  * objective asked for is augmented once (shared between objectives), captions tokenised,
  * and EMA-encoder features computed without gradients.
  */
-export function prepareStepBatch(exp: Experiment, batch: Batch, rng: Rng): StepBatch {
+export function prepareStepBatch(exp: Pick<Experiment, 'spec' | 'model' | 'slots' | 'views'>, batch: Batch, rng: Rng): StepBatch {
   const views = new Map<string, tf.Tensor4D>();
   for (const slot of exp.slots) {
     slot.objective.views.forEach((name, i) => {

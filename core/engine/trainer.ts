@@ -1,23 +1,15 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { CheckpointStore, type LoadedCheckpoint, type TrainingState } from '../checkpoint/store';
-import { exportTensors, exportWeights, importWeights, toTensors } from '../checkpoint/weights';
-import type { MomentumPair } from '../contracts/objective';
+import type { LoadedCheckpoint, TrainingState } from '../checkpoint/store';
 import type { RunStatus } from '../contracts/tracker';
-import { DataLoader, loadSizeFor } from '../data/loader';
+import { DataLoader, loadSizeFor, type Batch } from '../data/loader';
 import { TrainingError } from '../errors';
 import type { Logger } from '../logger';
 import { Rng } from '../random';
-import { momentumPairsOf, updateMomentum } from './ema';
 import { emaParams, trainableParams, type Experiment } from './experiment';
-import { evaluateAll } from './evaluate';
-import { clipGlobalNorm } from './grad-clip';
+import { HookList, RunContext, trainingHooks, type RunEnd, type StepReport } from './hooks';
 import { AdamW } from './optim/adamw';
-import { disposeStepBatch, prepareStepBatch } from './prepare-batch';
-import { Progress } from './progress';
 import { learningRate } from './schedule';
-import { gradCacheStep, plainStep, type StepOutcome } from './step';
+import { TrainingCheckpoints } from './train-checkpoints';
+import { trainStep, type TrainState } from './train-step';
 
 export interface TrainerOptions {
   runDir: string;
@@ -40,150 +32,33 @@ export interface TrainResult {
 }
 
 /**
- * The training loop: data → views → encoders → objectives (weighted sum) → AdamW, with
- * warmup+cosine learning rate, accumulation, clipping, EMA updates, periodic evaluation,
- * atomic checkpoints, tracking, NaN detection and clean stops on SIGINT/SIGTERM.
+ * The training loop: pure steps (trainStep: data → views → encoders → objectives → AdamW at
+ * the scheduled learning rate) and, around them, the run's hooks (core/engine/hooks: NaN
+ * guard, EMA, progress, metrics file, tracker, evaluation, checkpoints, signals).
  */
 export class Trainer {
-  private readonly params;
-  private readonly ema;
-  private readonly optimizer: AdamW;
-  private readonly store: CheckpointStore;
-  private readonly augmentRng: Rng;
-  private readonly momentumPairs: MomentumPair[][];
-  /** The encoders' parameters, split once for GradCache's chunked backward pass. */
-  private readonly encoderParams;
-  private state: TrainingState;
-  private stopSignal?: NodeJS.Signals;
+  private readonly trainState: TrainState;
+  private readonly checkpoints: TrainingCheckpoints;
+  private readonly hooks: HookList;
+  private state: TrainingState = { step: 0, rng: {}, data: { epoch: 0, offset: 0 }, lossCurve: [] };
 
   constructor(
     private readonly exp: Experiment,
     private readonly opts: TrainerOptions,
   ) {
-    this.params = trainableParams(exp);
-    this.ema = emaParams(exp);
+    const params = trainableParams(exp);
     const o = exp.spec.optimizer;
-    this.optimizer = new AdamW(this.params, { betas: o.betas, eps: o.eps, weightDecay: o.weightDecay });
-    this.store = new CheckpointStore(opts.runDir);
-    this.augmentRng = Rng.derive(exp.spec.seed, 'augment');
-    this.momentumPairs = exp.slots.map((s) => momentumPairsOf(s, exp.model.image));
-    this.encoderParams = exp.model.encoderVariables();
-    this.state = { step: 0, rng: {}, data: { epoch: 0, offset: 0 }, lossCurve: [] };
-    if (opts.resume) this.restore(opts.resume);
+    const optimizer = new AdamW(params, { betas: o.betas, eps: o.eps, weightDecay: o.weightDecay });
+    const augmentRng = Rng.derive(exp.spec.seed, 'augment');
+    this.trainState = { exp, params, encoderParams: exp.model.encoderVariables(), optimizer, augmentRng };
+    this.checkpoints = new TrainingCheckpoints(opts.runDir, [...params, ...emaParams(exp)], optimizer, augmentRng, exp.spec);
+    if (opts.resume) this.state = this.checkpoints.restore(opts.resume);
+    this.hooks = new HookList(trainingHooks(exp, { ...opts, checkpoints: this.checkpoints }), opts.log);
   }
 
-  private restore(ckpt: LoadedCheckpoint): void {
-    importWeights([...this.params, ...this.ema], ckpt.weights, `checkpoint ${ckpt.dir}`);
-    const slots = toTensors(ckpt.optimizer);
-    this.optimizer.loadState(ckpt.state.step, slots);
-    tf.dispose([...slots.values()]);
-    if (ckpt.state.rng.augment) this.augmentRng.setState(ckpt.state.rng.augment);
-    this.state = structuredClone(ckpt.state);
-  }
-
-  private checkpoint(best: boolean): void {
-    this.state.rng.augment = this.augmentRng.state();
-    const optimizerState = this.optimizer.stateTensors();
-    const optimizer = exportTensors(optimizerState);
-    tf.dispose([...optimizerState.values()]);
-    const dir = this.store.save(
-      { weights: exportWeights([...this.params, ...this.ema]), optimizer, state: this.state, spec: this.exp.spec },
-      best ? ['last', 'best'] : ['last'],
-    );
-    this.opts.log.debug(`checkpoint ${dir}`);
-  }
-
-  private onSignal = (signal: NodeJS.Signals): void => {
-    if (this.stopSignal) return;
-    this.stopSignal = signal;
-    this.opts.log.warn(`${signal} received: finishing the current step, writing a checkpoint and stopping`);
-  };
-
-  /** One optimiser step over `accumulate` micro-batches. Throws TrainingError on a non-finite loss. */
-  private async step(loader: DataLoader, lr: number): Promise<StepOutcome & { images: number }> {
+  private openLoader(): DataLoader {
     const { spec } = this.exp;
-    const micro = spec.train.accumulate;
-    let acc: StepOutcome | undefined;
-    let images = 0;
-    for (let k = 0; k < micro; k++) {
-      const batch = await loader.next();
-      if (!batch) throw new TrainingError(`step ${this.state.step}: the training data ran out`);
-      const stepBatch = prepareStepBatch(this.exp, batch, this.augmentRng);
-      batch.images.dispose();
-      let out: StepOutcome;
-      try {
-        const ctx = { model: this.exp.model, slots: this.exp.slots, params: this.params, step: this.state.step, totalSteps: spec.train.steps };
-        out = spec.train.gradCache ? gradCacheStep(ctx, stepBatch, spec.train.gradCache.chunkSize, this.encoderParams) : plainStep(ctx, stepBatch);
-      } finally {
-        disposeStepBatch(stepBatch);
-      }
-      this.state.data = batch.position;
-      images += batch.keys.length;
-      out.losses.forEach((value, i) => {
-        if (!Number.isFinite(value)) {
-          tf.dispose([...out.grads.values(), ...(acc ? acc.grads.values() : [])]);
-          throw new TrainingError(`step ${this.state.step}: the loss of objective "${this.exp.slots[i].label}" is ${value}; stopping (the last good checkpoint is kept)`);
-        }
-      });
-      if (!acc) acc = out;
-      else {
-        for (const [name, g] of out.grads) {
-          const prev = acc.grads.get(name);
-          acc.grads.set(name, prev ? tf.add(prev, g) : g);
-          if (prev) {
-            prev.dispose();
-            g.dispose();
-          }
-        }
-        acc.total += out.total;
-        acc.losses = acc.losses.map((l, i) => l + out.losses[i]);
-        for (const [m, v] of Object.entries(out.metrics)) acc.metrics[m] = (acc.metrics[m] ?? 0) + v;
-      }
-    }
-    const result = acc!;
-    if (micro > 1) {
-      for (const [name, g] of result.grads) {
-        result.grads.set(name, tf.div(g, micro));
-        g.dispose();
-      }
-      result.total /= micro;
-      result.losses = result.losses.map((l) => l / micro);
-      for (const m of Object.keys(result.metrics)) result.metrics[m] /= micro;
-    }
-    if (spec.optimizer.clipGradNorm) result.metrics.grad_norm = clipGlobalNorm(result.grads, spec.optimizer.clipGradNorm);
-    this.optimizer.apply(result.grads, lr);
-    tf.dispose([...result.grads.values()]);
-    this.exp.slots.forEach((slot, i) => {
-      const m = updateMomentum(slot, this.momentumPairs[i], this.state.step, spec.train.steps);
-      if (slot.objective.momentum) result.metrics[`${slot.label}/momentum`] = m;
-      slot.objective.afterStep?.();
-    });
-    return { ...result, images };
-  }
-
-  private async evaluate(progress: Progress): Promise<Record<string, number>> {
-    const metrics = await evaluateAll(this.exp, this.state.step, this.opts.log);
-    if (Object.keys(metrics).length) {
-      progress.note(`eval @ step ${this.state.step}: ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
-      this.exp.tracker?.logMetrics(metrics, this.state.step);
-    }
-    return metrics;
-  }
-
-  /** Whether `metrics` improve on the best so far (higher is better), updating the record. */
-  private improvesBest(metrics: Record<string, number>): boolean {
-    const key = this.exp.spec.train.bestMetric;
-    if (!key || metrics[key] === undefined) return false;
-    if (this.state.best && this.state.best.value >= metrics[key]) return false;
-    this.state.best = { metric: key, value: metrics[key], step: this.state.step };
-    return true;
-  }
-
-  async run(): Promise<TrainResult> {
-    const { spec } = this.exp;
-    const log = this.opts.log;
-    const total = spec.train.steps;
-    const loader = new DataLoader(this.exp.dataset, {
+    return new DataLoader(this.exp.dataset, {
       batchSize: spec.train.batchSize / spec.train.accumulate,
       loadSize: loadSizeFor(spec.data),
       workers: spec.data.workers,
@@ -193,70 +68,50 @@ export class Trainer {
       repeat: true,
       maxFailureFraction: spec.data.maxFailureFraction,
       start: this.state.data,
-      log,
+      log: this.opts.log,
     });
-    const progress = new Progress(this.opts.stdout, spec.train.logEvery);
-    const metricsFile = path.join(this.opts.runDir, 'metrics.jsonl');
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
-    let evalMetrics: Record<string, number> = {};
-    let evaluatedAt = -1;
-    const started = this.state.step;
-    progress.start(total, started);
-    let windowStart = performance.now();
-    let windowImages = 0;
-    const runStart = performance.now();
+  }
+
+  async run(): Promise<TrainResult> {
+    const { spec, slots } = this.exp;
+    const total = spec.train.steps;
+    const loader = this.openLoader();
+    const ctx = new RunContext(this.state, total);
+    const nextBatch = async (): Promise<Batch> => {
+      const batch = await loader.next();
+      if (!batch) throw new TrainingError(`step ${ctx.step}: the training data ran out`);
+      return batch;
+    };
+    let end: { status: RunEnd; error?: Error };
     try {
+      await this.hooks.beforeRun(ctx);
+      let status: RunEnd = 'FINISHED';
       while (this.state.step < total) {
         const lr = learningRate(this.state.step, total, spec.optimizer.lr, spec.schedule);
-        const out = await this.step(loader, lr);
+        const out = await trainStep(this.trainState, { step: this.state.step, totalSteps: total }, nextBatch, lr);
+        const report: StepReport = { loss: out.total, losses: Object.fromEntries(slots.map((s, i) => [s.label, out.losses[i]])), metrics: out.metrics, lr, images: out.images };
+        this.hooks.checkStep(ctx, report);
         this.state.step += 1;
         this.state.lossCurve.push(out.total);
-        this.opts.onStepEnd?.(this.state.step);
-        windowImages += out.images;
-        const now = performance.now();
-        const imagesPerSecond = (windowImages * 1000) / Math.max(1, now - windowStart);
-        const perStepS = (now - runStart) / 1000 / (this.state.step - started);
-        const losses = Object.fromEntries(this.exp.slots.map((s, i) => [s.label, out.losses[i]]));
-        progress.update({ step: this.state.step, totalSteps: total, loss: out.total, losses, lr, imagesPerSecond, etaSeconds: perStepS * (total - this.state.step) });
-        const row: Record<string, number> = { loss: out.total, lr, ...Object.fromEntries(Object.entries(losses).map(([k, v]) => [`${k}/loss`, v])), ...out.metrics };
-        fs.appendFileSync(metricsFile, JSON.stringify({ step: this.state.step, ...row }) + '\n');
-        if (this.state.step % spec.train.logEvery === 0 || this.state.step === total) {
-          this.exp.tracker?.logMetrics({ ...row, 'img_per_s': imagesPerSecond }, this.state.step);
-          windowStart = now;
-          windowImages = 0;
-        }
-        const last = this.state.step === total;
-        let best = false;
-        if (spec.train.evalEvery && this.state.step % spec.train.evalEvery === 0 && !last) {
-          evalMetrics = await this.evaluate(progress);
-          evaluatedAt = this.state.step;
-          best = this.improvesBest(evalMetrics);
-        }
-        const stopping = this.stopSignal !== undefined || (this.opts.stopAfterSteps !== undefined && this.state.step - started >= this.opts.stopAfterSteps);
-        if (best || stopping || (spec.train.checkpointEvery && this.state.step % spec.train.checkpointEvery === 0 && !last)) this.checkpoint(best);
-        if (stopping && !last) {
-          progress.stop();
-          log.warn(`stopped at step ${this.state.step}/${total}; continue with: slipkit resume ${this.opts.runDir}`);
-          return { status: 'KILLED', step: this.state.step, lossCurve: this.state.lossCurve, evalMetrics };
+        this.state.data = out.position;
+        await this.hooks.afterStep(ctx, report);
+        if (ctx.stopRequested && !ctx.isLastStep) {
+          status = 'KILLED';
+          break;
         }
       }
-      progress.stop();
-      if (evaluatedAt !== this.state.step) evalMetrics = await this.evaluate(progress);
-      this.checkpoint(this.improvesBest(evalMetrics));
-      return { status: 'FINISHED', step: this.state.step, lossCurve: this.state.lossCurve, evalMetrics };
+      end = await this.hooks.afterRun(ctx, status);
+      if (end.status === 'KILLED') this.opts.log.warn(`stopped at step ${this.state.step}/${total}; continue with: slipkit resume ${this.opts.runDir}`);
     } catch (err) {
-      progress.stop();
-      return { status: 'FAILED', step: this.state.step, lossCurve: this.state.lossCurve, evalMetrics, error: err as Error };
+      end = await this.hooks.afterRun(ctx, 'FAILED', err as Error);
     } finally {
-      process.off('SIGINT', this.onSignal);
-      process.off('SIGTERM', this.onSignal);
       await loader.close();
-      if (loader.failureReport().failed) log.warn(loader.failureSummary());
+      if (loader.failureReport().failed) this.opts.log.warn(loader.failureSummary());
     }
+    return { ...end, step: this.state.step, lossCurve: this.state.lossCurve, evalMetrics: ctx.evalMetrics };
   }
 
   dispose(): void {
-    this.optimizer.dispose();
+    this.trainState.optimizer.dispose();
   }
 }
