@@ -131,8 +131,9 @@ function describeCase(c: ResumeCase, backend: string): void {
       ];
       // The two runs are independent: run them side by side (CI has two cores).
       [straight, killed] = await Promise.all([runCli(args(straightDir)), runCliUntilKilled(args(resumedDir), resumedDir, kill)]);
-      statusAfterKill = runStatus(resumedDir);
-      resumedFrom = lastCheckpoint(resumedDir).step;
+      // Read leniently: a run that died too early has no run.json or checkpoint, and the tests below say so.
+      statusAfterKill = fs.existsSync(path.join(resumedDir, 'run.json')) ? runStatus(resumedDir) : 'no run.json';
+      resumedFrom = fs.existsSync(path.join(resumedDir, 'checkpoints', 'last.json')) ? lastCheckpoint(resumedDir).step : -1;
       resumed = await runCli(['resume', resumedDir]);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       console.log(`      SIGKILL sent after step ${killed.killPoint?.lastRowStep} (drawn: ${kill}); resumed from the checkpoint of step ${resumedFrom}; three runs took ${seconds} s`);
