@@ -32,9 +32,15 @@ export function readJsonFile(file: string): RawSpec {
   return value as RawSpec;
 }
 
+/** A `plugins` entry that names a file relative to the spec (not an npm package or an absolute path). */
+export function isRelativePluginPath(entry: unknown): entry is string {
+  return typeof entry === 'string' && entry.startsWith('.');
+}
+
 /**
  * Loads a spec and its `extends` chain (one or more bases, merged in order, the file on
- * top). Relative `plugins` entries of a base are rewritten relative to the top spec.
+ * top). Relative `plugins` entries of every file are made absolute against that file's
+ * directory, so the merged spec names its plugins the same from anywhere.
  */
 export function loadSpec(file: string): RawSpec {
   const top = path.resolve(file);
@@ -47,11 +53,7 @@ function loadWithBases(file: string, topDir: string, chain: string[]): RawSpec {
   }
   const spec = readJsonFile(file);
   const dir = path.dirname(file);
-  if (Array.isArray(spec.plugins) && dir !== topDir) {
-    spec.plugins = spec.plugins.map((p) =>
-      typeof p === 'string' && p.startsWith('.') ? './' + path.relative(topDir, path.resolve(dir, p)) : p,
-    );
-  }
+  if (Array.isArray(spec.plugins)) spec.plugins = spec.plugins.map((p) => (isRelativePluginPath(p) ? path.resolve(dir, p) : p));
   const ext = spec.extends;
   delete spec.extends;
   if (ext === undefined) return spec;

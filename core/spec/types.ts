@@ -5,6 +5,9 @@ export interface ResolvedSpec {
   $schema?: string;
   name: string;
   description?: string;
+  /** Absolute directory that relative paths in the spec resolve against. */
+  baseDir: string;
+  /** External plugins: absolute file paths or npm package names. */
   plugins?: string[];
   seed: number;
   backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
