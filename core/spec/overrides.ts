@@ -2,7 +2,7 @@ import { SpecError } from '../errors';
 import type { RawSpec } from './types';
 
 /** Splits `a.b[0].c` into ['a', 'b', 0, 'c']; `where` locates a bad path in the error. */
-export function parsePath(expr: string, where = '--set'): Array<string | number> {
+function parsePath(expr: string, where = '--set'): Array<string | number> {
   const parts: Array<string | number> = [];
   const re = /([^.[\]]+)|\[(\d+)\]/g;
   let consumed = '';
@@ -18,7 +18,7 @@ export function parsePath(expr: string, where = '--set'): Array<string | number>
 }
 
 /** The value of an override: JSON when it parses (numbers, booleans, arrays, objects, null), a string otherwise. */
-export function parseValue(text: string): unknown {
+function parseValue(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

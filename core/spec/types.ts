@@ -1,4 +1,5 @@
 import type { PluginBlock } from '../plugins/define';
+import type { BACKENDS } from './base-schema';
 
 /** The spec after loading, merging, overrides, validation and defaults. */
 export interface ResolvedSpec {
@@ -10,7 +11,7 @@ export interface ResolvedSpec {
   /** External plugins: absolute file paths or npm package names. */
   plugins?: string[];
   seed: number;
-  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+  backend: (typeof BACKENDS)[number];
   outDir: string;
   data: {
     train: PluginBlock;

@@ -1,5 +1,4 @@
 import { definePlugin } from '../../core/plugins/define';
-import { flattenSpec } from '../../core/spec/flatten';
 import { readCredentials, secretsOf } from './mlflow/credentials';
 import { LocalSink } from './mlflow/local-sink';
 import { LocalStore } from './mlflow/local-store';
@@ -29,15 +28,6 @@ export const MLFLOW_TRACKER_DEFAULTS = {
   retryInitialMs: 500,
   retryMaxMs: 10_000,
 } as const;
-
-/**
- * The params a run logs: its resolved spec flattened to dotted keys
- * (`objectives.1.temperature` → "0.1"; arrays of scalars stay one JSON value). The tracker
- * itself sanitises keys and caps values, so the result can be passed to logParams as is.
- */
-export function flattenParams(spec: unknown): Record<string, string> {
-  return flattenSpec(spec);
-}
 
 export default definePlugin<'tracker', MlflowTrackerPluginOptions>({
   kind: 'tracker',
