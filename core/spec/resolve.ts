@@ -6,7 +6,7 @@ import { isRelativePluginPath, loadSpec } from './load';
 import { applyOverrides } from './overrides';
 import { describeSweepValues, expandSweep, type SweepPosition } from './sweep';
 import type { RawSpec, ResolvedSpec } from './types';
-import { SpecValidator } from './validate';
+import { validatorFor } from './validate';
 
 export interface LoadedExperiment {
   /** The validated spec, defaults filled, `baseDir` and external plugin paths absolute. */
@@ -75,15 +75,15 @@ export function resolveExperiments(
   const source = sourceName(abs);
   const raw = applyOverrides(loadSpec(abs), overrides);
   if (options.replace) Object.assign(raw, structuredClone(options.replace));
+  if (raw.extends !== undefined) throw SpecError.at('extends', 'can only be given in a spec file (--set applies after its bases are merged)', source);
   const members = expandSweep(raw, source) ?? [{ spec: raw }];
-  // One validator for all members (compiling the composed schema is the slow part), made
-  // after every member's plugins are registered.
+  // Every member's plugins are registered before the validator is compiled for them all.
   const located = members.map((m) => {
     const baseDir = fixBaseDir(m.spec, path.dirname(abs), options.baseDir);
     registerSpecPlugins(m.spec, baseDir, registry);
     return { member: m, baseDir };
   });
-  const validator = new SpecValidator(registry);
+  const validator = validatorFor(registry);
   return located.map(({ member, baseDir }) => {
     if (!('index' in member)) return { spec: validator.validate(member.spec, source), file: abs, baseDir };
     const { spec, ...position } = member;
