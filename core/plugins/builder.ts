@@ -4,6 +4,7 @@ import { SlipkitError, SpecError } from '../errors';
 import type { Logger } from '../logger';
 import { KIND_INFO, type PluginKind, type PluginKinds } from './kinds';
 import { PLUGIN_CONTEXT, PLUGIN_OPTIONS, type PluginBlock, type PluginContext, type SharedSettings } from './define';
+import { withDefaults } from './options';
 import type { PluginRegistry } from './registry';
 
 export interface BuilderOptions {
@@ -17,7 +18,7 @@ export interface BuilderOptions {
 
 /**
  * Instantiates plugin blocks from a validated spec through the tsyringe container: a
- * factory gets (options, context); an injectable class is resolved in a child container
+ * factory gets (options with their schema's defaults, context); an injectable class is resolved in a child container
  * where PLUGIN_OPTIONS and PLUGIN_CONTEXT are bound for it.
  */
 export class PluginBuilder {
@@ -25,9 +26,12 @@ export class PluginBuilder {
 
   build<K extends PluginKind>(kind: K, block: PluginBlock, path: string): PluginKinds[K] {
     const def = this.opts.registry.get(kind, block.type);
-    const options: Record<string, unknown> = { ...block };
-    delete options.type;
-    for (const common of Object.keys(KIND_INFO[kind].commonProperties)) delete options[common];
+    const own: Record<string, unknown> = { ...block };
+    delete own.type;
+    for (const common of Object.keys(KIND_INFO[kind].commonProperties)) delete own[common];
+    // A block of a resolved spec has its defaults already; one built otherwise (an optional
+    // slot's embedded default, a nested block made in code) gets them here, the same way.
+    const options = withDefaults<Record<string, unknown>>(def.schema, own);
     const ctx: PluginContext = {
       container: this.opts.container,
       log: this.opts.log.child(`${kind}:${block.type}`),

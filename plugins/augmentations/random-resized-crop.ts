@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augmentation } from '../../core/contracts/augmentation';
-import { withDefaults } from '../../core/data/plugin-options';
+import { withDefaults } from '../../core/plugins/options';
 import { definePlugin } from '../../core/plugins/define';
 import type { Rng } from '../../core/random';
 import type { JsonSchema } from '../../core/spec/json-schema';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augmentation } from '../../core/contracts/augmentation';
 import { selectTransformed } from '../../core/data/image-ops';
-import { withDefaults } from '../../core/data/plugin-options';
+import { withDefaults } from '../../core/plugins/options';
 import { drawFlags } from '../../core/data/random-params';
 import { definePlugin } from '../../core/plugins/define';
 import type { Rng } from '../../core/random';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Dataset, Sample, SampleOptions } from '../../core/contracts/dataset';
 import { DataError } from '../../core/errors';
 import { indexedSamples } from '../../core/data/indexed';
-import { withDefaults } from '../../core/data/plugin-options';
+import { withDefaults } from '../../core/plugins/options';
 import { definePlugin } from '../../core/plugins/define';
 import type { JsonSchema } from '../../core/spec/json-schema';
 

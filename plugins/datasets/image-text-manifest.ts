@@ -4,7 +4,7 @@ import type { Dataset, Sample, SampleOptions } from '../../core/contracts/datase
 import { DataError } from '../../core/errors';
 import { indexedSamples } from '../../core/data/indexed';
 import { readManifest, type ManifestEntry, type ManifestFormat } from '../../core/data/manifest';
-import { withDefaults } from '../../core/data/plugin-options';
+import { withDefaults } from '../../core/plugins/options';
 import { definePlugin } from '../../core/plugins/define';
 import type { JsonSchema } from '../../core/spec/json-schema';
 

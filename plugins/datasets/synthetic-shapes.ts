@@ -1,6 +1,6 @@
 import type { Dataset, Sample, SampleOptions } from '../../core/contracts/dataset';
 import { indexedSamples } from '../../core/data/indexed';
-import { withDefaults } from '../../core/data/plugin-options';
+import { withDefaults } from '../../core/plugins/options';
 import { SHAPES, makeScene, renderScene, sceneCaptions } from '../../core/data/shapes';
 import { definePlugin } from '../../core/plugins/define';
 import { Rng } from '../../core/random';

@@ -4,7 +4,7 @@ import { DataError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { expandBraces } from '../../core/data/braces';
 import { bufferShuffle } from '../../core/data/order';
-import { withDefaults } from '../../core/data/plugin-options';
+import { withDefaults } from '../../core/plugins/options';
 import { readShard, type ShardGroup } from '../../core/data/tar-shards';
 import { definePlugin } from '../../core/plugins/define';
 import { Rng } from '../../core/random';

@@ -4,10 +4,11 @@ import { definePlugin } from '../../core/plugins/define';
 import { readCredentials, secretsOf } from './mlflow/credentials';
 import { Redactor } from './mlflow/redact';
 
+/** The tracker's options, defaults filled (by the plugin builder, from the schema). */
 export interface ConsoleTrackerOptions {
-  level?: Exclude<LogLevel, 'silent'>;
+  level: Exclude<LogLevel, 'silent'>;
   /** Significant digits of metric values. */
-  digits?: number;
+  digits: number;
 }
 
 /**
@@ -83,5 +84,5 @@ export default definePlugin<'tracker', ConsoleTrackerOptions>({
       digits: { type: 'integer', minimum: 1, maximum: 17, default: 4, description: 'Significant digits of metric values.' },
     },
   },
-  create: (options, ctx) => new ConsoleTracker(ctx.log, options.level ?? 'info', options.digits ?? 4, new Redactor(secretsOf(readCredentials()))),
+  create: (options, ctx) => new ConsoleTracker(ctx.log, options.level, options.digits, new Redactor(secretsOf(readCredentials()))),
 });
