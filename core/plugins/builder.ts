@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { DependencyContainer } from 'tsyringe';
 import { SlipkitError, SpecError } from '../errors';
 import type { Logger } from '../logger';
+import type { ResolvedSpec } from '../spec/types';
 import { KIND_INFO, type PluginKind, type PluginKinds } from './kinds';
 import { PLUGIN_CONTEXT, PLUGIN_OPTIONS, type PluginBlock, type PluginContext, type SharedSettings } from './define';
 import { withDefaults } from './options';
@@ -23,6 +24,18 @@ export interface BuilderOptions {
  */
 export class PluginBuilder {
   constructor(private readonly opts: BuilderOptions) {}
+
+  /** The builder of a resolved spec's blocks: its seed, base directory and shared settings. */
+  static forSpec(spec: ResolvedSpec, registry: PluginRegistry, log: Logger, container: DependencyContainer): PluginBuilder {
+    return new PluginBuilder({
+      registry,
+      container,
+      log,
+      seed: spec.seed,
+      baseDir: spec.baseDir,
+      settings: { imageSize: spec.data.imageSize, embedDim: spec.model.embedDim },
+    });
+  }
 
   build<K extends PluginKind>(kind: K, block: PluginBlock, path: string): PluginKinds[K] {
     const def = this.opts.registry.get(kind, block.type);
