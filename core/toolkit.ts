@@ -68,7 +68,7 @@ export type { LrSchedule } from './engine/schedule';
 export { DataLoader } from './data/loader';
 export { indexedSamples } from './data/indexed';
 export { bufferShuffle } from './data/order';
-export { withDefaults } from './data/plugin-options';
+export { withDefaults } from './plugins/options';
 export { drawFlags, rangeAround } from './data/random-params';
 export {
   adjustBrightness,

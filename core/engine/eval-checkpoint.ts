@@ -6,7 +6,7 @@ import { SpecError } from '../errors';
 import type { Logger } from '../logger';
 import type { PluginRegistry } from '../plugins/registry';
 import { readJsonFile } from '../spec/load';
-import { SpecValidator } from '../spec/validate';
+import { resolveExperiment } from '../spec/resolve';
 import type { RawSpec } from '../spec/types';
 import { evaluateAll } from './evaluate';
 import { buildExperiment, emaParams, trainableParams } from './experiment';
@@ -21,23 +21,26 @@ function findCheckpoint(target: string): LoadedCheckpoint {
   return ckpt;
 }
 
+/** The resolved spec a checkpoint saved beside its weights. */
+const CHECKPOINT_SPEC = 'spec.json';
+
 /**
- * Runs evaluators on a saved checkpoint: the checkpoint's own spec, with its `eval` list
- * replaced by the one in `evalSpecFile` when given (a JSON file with an "eval" array).
+ * Runs evaluators on a saved checkpoint: the checkpoint's own spec (reloaded like any spec,
+ * from its recorded base directory and plugin paths), with its `eval` list replaced by the
+ * one in `evalSpecFile` when given (a JSON file with an "eval" array, whose relative paths
+ * resolve against that file's directory).
  */
 export async function evaluateCheckpoint(target: string, registry: PluginRegistry, log: Logger, evalSpecFile?: string): Promise<Record<string, number>> {
   const ckpt = findCheckpoint(target);
-  const spec = structuredClone(ckpt.spec) as RawSpec;
-  let baseDir = process.cwd();
+  let replace: RawSpec | undefined;
   if (evalSpecFile) {
     const extra = readJsonFile(evalSpecFile);
     if (!Array.isArray(extra.eval)) throw SpecError.at('eval', `must be an array of evaluators`, evalSpecFile);
-    spec.eval = extra.eval;
-    baseDir = path.dirname(path.resolve(evalSpecFile));
+    replace = { eval: extra.eval, baseDir: path.dirname(path.resolve(evalSpecFile)) };
   }
-  const validated = new SpecValidator(registry).validate(spec, evalSpecFile ?? `${ckpt.dir}/spec.json`);
-  if (!validated.eval.length) throw SpecError.at('eval', 'the checkpoint spec has no evaluators; pass --spec with an "eval" list');
-  const exp = await buildExperiment({ spec: validated, file: evalSpecFile ?? ckpt.dir, baseDir }, registry, log, { withTracker: false });
+  const loaded = resolveExperiment(path.join(ckpt.dir, CHECKPOINT_SPEC), registry, [], { replace });
+  if (!loaded.spec.eval.length) throw SpecError.at('eval', 'the checkpoint spec has no evaluators; pass --spec with an "eval" list');
+  const exp = await buildExperiment(loaded, registry, log, { withTracker: false });
   importWeights([...trainableParams(exp), ...emaParams(exp)], ckpt.weights, `checkpoint ${ckpt.dir}`);
   return evaluateAll(exp, ckpt.state.step, log);
 }

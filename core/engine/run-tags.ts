@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type { SweepPosition } from '../spec/sweep';
 import { ownPackage } from '../version';
 
@@ -15,6 +16,22 @@ export function specHash(spec: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex').slice(0, 16);
 }
 
+/** Where a resolved spec lives on this machine: its base directory, its plugins' absolute paths. */
+interface SpecLocation {
+  baseDir: string;
+  plugins?: string[];
+}
+
+/**
+ * The spec without where it lives: no `baseDir`, plugin paths relative to it. The same
+ * experiment checked out in two places hashes the same.
+ */
+export function withoutLocation<S extends SpecLocation>(spec: S): Omit<S, 'baseDir'> {
+  const { baseDir, ...rest } = spec;
+  if (!rest.plugins) return rest;
+  return { ...rest, plugins: rest.plugins.map((p) => (path.isAbsolute(p) ? path.relative(baseDir, p) : p)) };
+}
+
 function gitCommit(): string {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
@@ -24,7 +41,7 @@ function gitCommit(): string {
 }
 
 /** What makes a run reproducible: code version, backend, library versions, host, spec hash, seed. */
-export function runTags(spec: { seed: number }, backend: string): Record<string, string> {
+export function runTags(spec: SpecLocation & { seed: number }, backend: string): Record<string, string> {
   const own = ownPackage();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tfjs = require('@tensorflow/tfjs/package.json') as { version: string };
@@ -35,7 +52,7 @@ export function runTags(spec: { seed: number }, backend: string): Record<string,
     'slipkit.tfjs_version': tfjs.version,
     'slipkit.node_version': process.version,
     'slipkit.host': os.hostname(),
-    'slipkit.spec_hash': specHash(spec),
+    'slipkit.spec_hash': specHash(withoutLocation(spec)),
     'slipkit.seed': String(spec.seed),
   };
 }

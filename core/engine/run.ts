@@ -8,9 +8,7 @@ import { SlipkitError, TrainingError } from '../errors';
 import { log as rootLog, type Logger } from '../logger';
 import type { PluginRegistry } from '../plugins/registry';
 import { flattenSpec } from '../spec/flatten';
-import type { LoadedExperiment } from '../spec/resolve';
-import { resolveSpecObject } from '../spec/resolve';
-import { readJsonFile } from '../spec/load';
+import { resolveExperiment, type LoadedExperiment } from '../spec/resolve';
 import type { SweepPosition } from '../spec/sweep';
 import { buildExperiment } from './experiment';
 import { renderLossCurve } from './loss-plot';
@@ -146,8 +144,8 @@ export async function resumeRun(runDir: string, registry: PluginRegistry, option
   const recordFile = path.join(dir, RUN_FILES.run);
   if (!fs.existsSync(recordFile)) throw new TrainingError(`${dir} is not a slipkit run directory (no ${RUN_FILES.run})`);
   const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as RunRecord;
-  // Re-validate the saved spec as if it sat where the original did, so relative paths still resolve.
-  const saved = readJsonFile(path.join(dir, RUN_FILES.spec));
-  const loaded = { ...resolveSpecObject(saved, record.baseDir, registry, path.join(dir, RUN_FILES.spec), record.specFile), sweep: record.sweep };
+  // The saved spec records its base directory; record.baseDir serves runs saved before it did.
+  const saved = resolveExperiment(path.join(dir, RUN_FILES.spec), registry, [], { baseDir: record.baseDir });
+  const loaded: LoadedExperiment = { ...saved, file: record.specFile, sweep: record.sweep };
   return train(loaded, registry, dir, options, true);
 }

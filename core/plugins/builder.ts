@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import type { DependencyContainer } from 'tsyringe';
 import { SlipkitError, SpecError } from '../errors';
 import type { Logger } from '../logger';
+import type { ResolvedSpec } from '../spec/types';
 import { KIND_INFO, type PluginKind, type PluginKinds } from './kinds';
 import { PLUGIN_CONTEXT, PLUGIN_OPTIONS, type PluginBlock, type PluginContext, type SharedSettings } from './define';
+import { withDefaults } from './options';
 import type { PluginRegistry } from './registry';
 
 export interface BuilderOptions {
@@ -17,17 +19,32 @@ export interface BuilderOptions {
 
 /**
  * Instantiates plugin blocks from a validated spec through the tsyringe container: a
- * factory gets (options, context); an injectable class is resolved in a child container
+ * factory gets (options with their schema's defaults, context); an injectable class is resolved in a child container
  * where PLUGIN_OPTIONS and PLUGIN_CONTEXT are bound for it.
  */
 export class PluginBuilder {
   constructor(private readonly opts: BuilderOptions) {}
 
+  /** The builder of a resolved spec's blocks: its seed, base directory and shared settings. */
+  static forSpec(spec: ResolvedSpec, registry: PluginRegistry, log: Logger, container: DependencyContainer): PluginBuilder {
+    return new PluginBuilder({
+      registry,
+      container,
+      log,
+      seed: spec.seed,
+      baseDir: spec.baseDir,
+      settings: { imageSize: spec.data.imageSize, embedDim: spec.model.embedDim },
+    });
+  }
+
   build<K extends PluginKind>(kind: K, block: PluginBlock, path: string): PluginKinds[K] {
     const def = this.opts.registry.get(kind, block.type);
-    const options: Record<string, unknown> = { ...block };
-    delete options.type;
-    for (const common of Object.keys(KIND_INFO[kind].commonProperties)) delete options[common];
+    const own: Record<string, unknown> = { ...block };
+    delete own.type;
+    for (const common of Object.keys(KIND_INFO[kind].commonProperties)) delete own[common];
+    // A block of a resolved spec has its defaults already; one built otherwise (an optional
+    // slot's embedded default, a nested block made in code) gets them here, the same way.
+    const options = withDefaults<Record<string, unknown>>(def.schema, own);
     const ctx: PluginContext = {
       container: this.opts.container,
       log: this.opts.log.child(`${kind}:${block.type}`),

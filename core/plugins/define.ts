@@ -33,6 +33,7 @@ export interface PluginBlock {
   [option: string]: unknown;
 }
 
+/** Builds a plugin from its options, which arrive complete: the builder fills the schema's defaults in first. */
 type Factory<K extends PluginKind, O> = (options: O, ctx: PluginContext) => PluginKinds[K];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type InjectableClass<K extends PluginKind> = new (...args: any[]) => PluginKinds[K];

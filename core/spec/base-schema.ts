@@ -24,10 +24,16 @@ export function baseSchema(): JsonSchema {
         description: 'Base spec(s), deep-merged in order, this file on top; arrays are replaced, null deletes a key.',
         oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
       },
+      baseDir: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "Directory that relative paths in the spec (data files, plugins added by --set) resolve against, relative to the spec file (default: the spec file's directory). The resolved spec a run and its checkpoints save records it as an absolute path, so they reload from any working directory.",
+      },
       plugins: {
         type: 'array',
         items: { type: 'string', minLength: 1 },
-        description: 'External plugins: relative .js/.ts files or installed npm packages.',
+        description: 'External plugins: .js/.ts files relative to the spec file that names them, or installed npm packages (the resolved spec holds absolute paths).',
       },
       sweep: SWEEP_SCHEMA,
       seed: { type: 'integer', minimum: 0, default: 0 },

@@ -7,7 +7,7 @@ import { PLUGIN_SLOT, type JsonSchema } from './json-schema';
 export const KIND_MARK = 'x-plugin-kind';
 
 /** Definition name of the union of all plugins of a kind. */
-export const kindRef = (kind: PluginKind): string => `#/definitions/${kind}`;
+const kindRef = (kind: PluginKind): string => `#/definitions/${kind}`;
 
 /** Replaces every `x-plugin` slot (recursively) with a $ref to its kind's union. */
 function fillSlots(node: unknown): unknown {

@@ -1,24 +1,17 @@
 import { SpecError } from '../errors';
 import type { RawSpec } from './types';
 
+/** `key` or `[index]` segments, a dot before each key but the first: `a.b[0].c`, `views.ssl[1]`. */
+const PATH_SYNTAX = /^(?:[^.[\]]+|\[\d+\])(?:\.[^.[\]]+|\[\d+\])*$/;
+
 /** Splits `a.b[0].c` into ['a', 'b', 0, 'c']; `where` locates a bad path in the error. */
-export function parsePath(expr: string, where = '--set'): Array<string | number> {
-  const parts: Array<string | number> = [];
-  const re = /([^.[\]]+)|\[(\d+)\]/g;
-  let consumed = '';
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(expr))) {
-    parts.push(m[2] !== undefined ? Number(m[2]) : m[1]);
-    consumed += m[0];
-  }
-  if (!parts.length || consumed.length !== expr.replace(/\./g, '').length) {
-    throw SpecError.at(where, `cannot parse path "${expr}" (use a.b[0].c=value)`);
-  }
-  return parts;
+function parsePath(expr: string, where = '--set'): Array<string | number> {
+  if (!PATH_SYNTAX.test(expr)) throw SpecError.at(where, `cannot parse path "${expr}" (use a.b[0].c=value)`);
+  return [...expr.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
 }
 
 /** The value of an override: JSON when it parses (numbers, booleans, arrays, objects, null), a string otherwise. */
-export function parseValue(text: string): unknown {
+function parseValue(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -33,6 +26,8 @@ export function parseValue(text: string): unknown {
  */
 export function setAtPath(spec: RawSpec, expr: string, value: unknown, where: string): void {
   const parts = parsePath(expr, where);
+  // Assigning to "__proto__" would replace a prototype (Object's own, a level down), not set a key.
+  if (parts.includes('__proto__')) throw SpecError.at(where, `${expr}: "__proto__" is not a spec key`);
   let cur: unknown = spec;
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i];
@@ -41,7 +36,7 @@ export function setAtPath(spec: RawSpec, expr: string, value: unknown, where: st
       if (!Array.isArray(cur) || key >= cur.length) {
         throw SpecError.at(where, `${expr}: index [${key}] is out of range (the array has ${Array.isArray(cur) ? cur.length : 0} items)`);
       }
-    } else if (container[key] === undefined || container[key] === null) {
+    } else if (!Object.hasOwn(container, key) || container[key] === undefined || container[key] === null) {
       container[key] = typeof parts[i + 1] === 'number' ? [] : {};
     }
     cur = container[key];

@@ -1,13 +1,17 @@
 import type { PluginBlock } from '../plugins/define';
+import type { BACKENDS } from './base-schema';
 
 /** The spec after loading, merging, overrides, validation and defaults. */
 export interface ResolvedSpec {
   $schema?: string;
   name: string;
   description?: string;
+  /** Absolute directory that relative paths in the spec resolve against. */
+  baseDir: string;
+  /** External plugins: absolute file paths or npm package names. */
   plugins?: string[];
   seed: number;
-  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+  backend: (typeof BACKENDS)[number];
   outDir: string;
   data: {
     train: PluginBlock;

@@ -61,7 +61,7 @@ function toIssue(err: ErrorObject, spec: unknown, registry?: PluginRegistry): Sp
       if (p.error === 'tag' && tag === undefined) {
         return { path: childPath(path, 'type'), message: `is required (one of ${names.map((n) => `"${n}"`).join(', ')})` };
       }
-      if (typeof tag !== 'string') return { path: childPath(path, 'type'), message: `must be a string naming a ${label}, got ${describeValue(tag)}` };
+      if (typeof tag !== 'string') return { path: childPath(path, 'type'), message: `must be a string naming ${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label}, got ${describeValue(tag)}` };
       return { path: childPath(path, 'type'), message: `unknown ${label} "${tag}"${didYouMean(tag, names)}` };
     }
     case 'if':
@@ -112,6 +112,15 @@ function crossReferenceIssues(spec: ResolvedSpec): SpecIssue[] {
       message: `must divide train.batchSize (${spec.train.batchSize}), got ${spec.train.accumulate}`,
     });
   }
+  const best = spec.train?.bestMetric;
+  if (typeof best === 'string') {
+    const labels = evaluatorLabels(spec.eval ?? []);
+    const prefix = best.split('/')[0];
+    if (!best.includes('/') || !labels.includes(prefix)) {
+      const known = labels.length ? ` (evaluators: ${labels.join(', ')})` : ' (the spec has no evaluators)';
+      issues.push({ path: 'train.bestMetric', message: `must be "<evaluator>/<metric>" for an evaluator of eval, got ${describeValue(best)}${didYouMean(prefix, labels)}${known}` });
+    }
+  }
   if (spec.train?.gradCache && spec.train.accumulate > 1) {
     issues.push({ path: 'train.gradCache', message: 'cannot be combined with train.accumulate > 1 (GradCache already bounds memory)' });
   }
@@ -122,6 +131,15 @@ function crossReferenceIssues(spec: ResolvedSpec): SpecIssue[] {
     });
   }
   return issues;
+}
+
+/**
+ * The metric prefix of each evaluator: its `name`, else its type; a type used twice is
+ * numbered by its place (`knn_0`, `knn_2`).
+ */
+export function evaluatorLabels(blocks: ReadonlyArray<{ type: string; name?: unknown }>): string[] {
+  const types = blocks.map((b) => (typeof b.name === 'string' ? b.name : b.type));
+  return types.map((t, i) => (types.filter((x) => x === t).length > 1 ? `${t}_${i}` : t));
 }
 
 /**
@@ -148,4 +166,20 @@ export class SpecValidator {
     if (issues.length) throw new SpecError(issues, source);
     return spec as unknown as ResolvedSpec;
   }
+}
+
+const compiled = new WeakMap<PluginRegistry, { plugins: number; validator: SpecValidator }>();
+
+/**
+ * The validator for a registry's plugins, compiled once per registry state (compiling the
+ * composed schema is the slow part of loading a spec). A registry only grows, so its number
+ * of plugins identifies its state.
+ */
+export function validatorFor(registry: PluginRegistry): SpecValidator {
+  const plugins = registry.entries().length;
+  const cached = compiled.get(registry);
+  if (cached && cached.plugins === plugins) return cached.validator;
+  const validator = new SpecValidator(registry);
+  compiled.set(registry, { plugins, validator });
+  return validator;
 }

@@ -25,15 +25,16 @@ export const VIT_PRESETS = {
 export type VitPreset = keyof typeof VIT_PRESETS;
 
 /** Spec options of the `vit` image encoder; width/depth/heads override the preset's. */
+/** The encoder's options, schema defaults filled (by the plugin builder); sizes left out come from the preset. */
 export interface VitOptions {
-  preset?: VitPreset;
+  preset: VitPreset;
   imageSize?: number;
-  patchSize?: number;
-  channels?: number;
+  patchSize: number;
+  channels: number;
   width?: number;
   depth?: number;
   heads?: number;
-  mlpRatio?: number;
+  mlpRatio: number;
 }
 
 /** A fully resolved ViT architecture. */
@@ -52,17 +53,17 @@ const INIT_STD = 0.02;
 /** timm's ViT uses LayerNorm(eps=1e-6). */
 const LAYER_NORM_EPS = 1e-6;
 
-/** Fills the preset and defaults in, and checks the sizes fit together (errors name the option's spec path). */
+/** Fills the preset's sizes in, and checks the sizes fit together (errors name the option's spec path). */
 export function resolveVitConfig(options: VitOptions, defaultImageSize: number, path = 'model.image'): VitConfig {
-  const preset = VIT_PRESETS[options.preset ?? 'tiny'];
+  const preset = VIT_PRESETS[options.preset];
   const config: VitConfig = {
     imageSize: options.imageSize ?? defaultImageSize,
-    patchSize: options.patchSize ?? 16,
-    channels: options.channels ?? 3,
+    patchSize: options.patchSize,
+    channels: options.channels,
     width: options.width ?? preset.width,
     depth: options.depth ?? preset.depth,
     heads: options.heads ?? preset.heads,
-    mlpRatio: options.mlpRatio ?? 4,
+    mlpRatio: options.mlpRatio,
   };
   if (config.imageSize % config.patchSize !== 0) {
     throw SpecError.at(`${path}.patchSize`, `must divide the image size ${config.imageSize} (got ${config.patchSize})`);

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { definePlugin, type ObjectiveOutput, type PluginContext } from '../../core/toolkit';
 import { barlowTwinsLoss } from './losses/barlow-twins';
 import { HeadBuilder } from './common/heads';
-import { requireHead, requireNonNegative, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
+import { requireHead, requireNonNegative, requireViews, type HeadOptions } from './common/options';
 import { ProjectedViewsObjective } from './common/projected-views';
 import { headSchema, inputDimSchema, viewsSchema } from './common/schema';
 
@@ -14,13 +14,6 @@ export interface BarlowTwinsOptions {
   inputDim?: number;
 }
 
-/** The paper's settings: λ = 0.0051, projector 8192-8192-8192. */
-export const BARLOW_TWINS_DEFAULTS: BarlowTwinsOptions = {
-  views: ['ssl', 'ssl'],
-  lambda: 0.0051,
-  projector: { hidden: [8192, 8192], out: 8192 },
-};
-
 /**
  * Barlow Twins (Zbontar et al., 2021; facebookresearch/barlowtwins): z_i = projector(f_i),
  * C = BN(z_1)ᵀ·BN(z_2)/N with a BatchNorm without γ/β, loss = Σ(1 − Cᵢᵢ)² + λ·Σ_{i≠j} Cᵢⱼ².
@@ -30,8 +23,7 @@ export const BARLOW_TWINS_DEFAULTS: BarlowTwinsOptions = {
 export class BarlowTwinsObjective extends ProjectedViewsObjective {
   readonly lambda: number;
 
-  constructor(options: OptionsInput<BarlowTwinsOptions>, ctx: PluginContext) {
-    const o = withDefaults(BARLOW_TWINS_DEFAULTS, options);
+  constructor(o: BarlowTwinsOptions, ctx: PluginContext) {
     requireViews(`${ctx.path}.views`, o.views, 2);
     requireNonNegative(`${ctx.path}.lambda`, o.lambda);
     requireHead(`${ctx.path}.projector`, o.projector);
@@ -45,21 +37,21 @@ export class BarlowTwinsObjective extends ProjectedViewsObjective {
   }
 }
 
-export default definePlugin<'objective', OptionsInput<BarlowTwinsOptions>>({
+export default definePlugin<'objective', BarlowTwinsOptions>({
   kind: 'objective',
   name: 'barlow-twins',
   description: 'Barlow Twins: drives the cross-correlation of two views’ standardised projections to the identity.',
   schema: {
     type: 'object',
     properties: {
-      views: viewsSchema(BARLOW_TWINS_DEFAULTS.views, 'the two augmented views'),
+      views: viewsSchema(['ssl', 'ssl'], 'the two augmented views'),
       lambda: {
         type: 'number',
         minimum: 0,
-        default: BARLOW_TWINS_DEFAULTS.lambda,
+        default: 0.0051,
         description: 'Weight λ of the off-diagonal (redundancy reduction) term (paper: 0.0051).',
       },
-      projector: headSchema(BARLOW_TWINS_DEFAULTS.projector, 'Projector (paper: hidden [8192, 8192], out 8192).'),
+      projector: headSchema({ hidden: [8192, 8192], out: 8192 }, 'Projector (paper: hidden [8192, 8192], out 8192).'),
       inputDim: inputDimSchema,
     },
     additionalProperties: false,

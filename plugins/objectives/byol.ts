@@ -3,7 +3,7 @@ import { definePlugin, type ObjectiveOutput, type PluginContext } from '../../co
 import { normalizedMse } from './losses/normalized-mse';
 import { normalizedOutputStd } from './losses/output-std';
 import { MomentumTargetObjective, type MomentumTargetBranches, type MomentumTargetOptions } from './common/momentum-target';
-import { requireViews, withDefaults, type OptionsInput } from './common/options';
+import { requireViews } from './common/options';
 import { headSchema, inputDimSchema, momentumSchema, predictorSchema, viewsSchema } from './common/schema';
 
 export type ByolOptions = MomentumTargetOptions;
@@ -13,13 +13,6 @@ export type ByolOptions = MomentumTargetOptions;
  * the paper's τ_base = 0.996: that value is tuned for 1000 ImageNet epochs, and slipkit's
  * runs are far shorter, where a target that follows the online network faster learns sooner.
  */
-export const BYOL_DEFAULTS: ByolOptions = {
-  views: ['ssl', 'ssl'],
-  projector: { hidden: [4096], out: 256 },
-  predictor: { hidden: [4096] },
-  momentum: { start: 0.99, end: 1 },
-};
-
 /**
  * BYOL (Grill et al., 2020): p_i = predictor(projector(f_i)) on the online branch,
  * z'_i = targetProjector(momentumFeatures_i) on the EMA target branch (no gradient), and
@@ -28,8 +21,7 @@ export const BYOL_DEFAULTS: ByolOptions = {
  * Metric `output_std`: std of the L2-normalised online projection (≈ 1/√out when healthy, 0 when collapsed).
  */
 export class ByolObjective extends MomentumTargetObjective {
-  constructor(options: OptionsInput<ByolOptions>, ctx: PluginContext) {
-    const o = withDefaults(BYOL_DEFAULTS, options);
+  constructor(o: ByolOptions, ctx: PluginContext) {
     requireViews(`${ctx.path}.views`, o.views, 2);
     super(o, ctx, { projector: {}, predictor: {} });
   }
@@ -40,17 +32,17 @@ export class ByolObjective extends MomentumTargetObjective {
   }
 }
 
-export default definePlugin<'objective', OptionsInput<ByolOptions>>({
+export default definePlugin<'objective', ByolOptions>({
   kind: 'objective',
   name: 'byol',
   description: 'BYOL: online projector + predictor regress an EMA target projection (normalised MSE, symmetric).',
   schema: {
     type: 'object',
     properties: {
-      views: viewsSchema(BYOL_DEFAULTS.views, 'the two augmented views'),
-      projector: headSchema(BYOL_DEFAULTS.projector, 'Projector, online and EMA target (BYOL: hidden [4096], out 256).'),
-      predictor: predictorSchema(BYOL_DEFAULTS.predictor, 'Predictor on the online branch (BYOL: hidden [4096]).'),
-      momentum: momentumSchema(BYOL_DEFAULTS.momentum),
+      views: viewsSchema(['ssl', 'ssl'], 'the two augmented views'),
+      projector: headSchema({ hidden: [4096], out: 256 }, 'Projector, online and EMA target (BYOL: hidden [4096], out 256).'),
+      predictor: predictorSchema({ hidden: [4096] }, 'Predictor on the online branch (BYOL: hidden [4096]).'),
+      momentum: momentumSchema({ start: 0.99, end: 1 }),
       inputDim: inputDimSchema,
     },
     additionalProperties: false,

@@ -11,7 +11,7 @@ import {
 } from '../../core/toolkit';
 import { clipLoss } from './losses/clip';
 import { diagonalTop1Percent } from './losses/diagonal';
-import { requirePositive, requireViews, withDefaults, type OptionsInput } from './common/options';
+import { requirePositive, requireViews } from './common/options';
 import { tidyOutput } from './common/output';
 import { viewsSchema } from './common/schema';
 
@@ -24,8 +24,6 @@ export interface ClipOptions {
   /** Whether the logit scale is trained; if not it stays at ln(1/initTemperature). */
   learnable: boolean;
 }
-
-export const CLIP_DEFAULTS: ClipOptions = { views: ['clip'], initTemperature: 0.07, maxLogitScale: 100, learnable: true };
 
 /**
  * CLIP's symmetric InfoNCE between the images (view 0, through the model's image
@@ -44,8 +42,7 @@ export class ClipObjective implements Objective {
   private readonly initLogScale: number;
   private readonly maxLogScale: number;
 
-  constructor(options: OptionsInput<ClipOptions>, ctx: Pick<PluginContext, 'path'>) {
-    const o = withDefaults(CLIP_DEFAULTS, options);
+  constructor(o: ClipOptions, ctx: Pick<PluginContext, 'path'>) {
     requireViews(`${ctx.path}.views`, o.views, 1);
     requirePositive(`${ctx.path}.initTemperature`, o.initTemperature);
     if (!(o.maxLogitScale >= 1)) throw SpecError.at(`${ctx.path}.maxLogitScale`, `must be >= 1 (got ${JSON.stringify(o.maxLogitScale)})`);
@@ -82,27 +79,27 @@ export class ClipObjective implements Objective {
   }
 }
 
-export default definePlugin<'objective', OptionsInput<ClipOptions>>({
+export default definePlugin<'objective', ClipOptions>({
   kind: 'objective',
   name: 'clip',
   description: "CLIP's symmetric image-text InfoNCE with a learnable, clamped logit scale (SLIP's CLIPLoss).",
   schema: {
     type: 'object',
     properties: {
-      views: viewsSchema(CLIP_DEFAULTS.views, 'the image view paired with the captions'),
+      views: viewsSchema(['clip'], 'the image view paired with the captions'),
       initTemperature: {
         type: 'number',
         exclusiveMinimum: 0,
-        default: CLIP_DEFAULTS.initTemperature,
+        default: 0.07,
         description: 'Softmax temperature at initialisation: the logit scale starts at ln(1/initTemperature).',
       },
       maxLogitScale: {
         type: 'number',
         minimum: 1,
-        default: CLIP_DEFAULTS.maxLogitScale,
+        default: 100,
         description: 'Largest multiplier of the cosine similarities; the learnt scale is clamped to it after every step.',
       },
-      learnable: { type: 'boolean', default: CLIP_DEFAULTS.learnable, description: 'Train the logit scale (CLIP, SLIP) or keep it fixed.' },
+      learnable: { type: 'boolean', default: true, description: 'Train the logit scale (CLIP, SLIP) or keep it fixed.' },
     },
     additionalProperties: false,
   },

@@ -3,21 +3,12 @@ import { definePlugin, type ObjectiveOutput, type PluginContext } from '../../co
 import { diagonalTop1Percent } from './losses/diagonal';
 import { mocoInfoNceLoss } from './losses/info-nce';
 import { MomentumTargetObjective, type MomentumTargetBranches, type MomentumTargetOptions } from './common/momentum-target';
-import { requirePositive, requireViews, withDefaults, type OptionsInput } from './common/options';
+import { requirePositive, requireViews } from './common/options';
 import { headSchema, inputDimSchema, momentumSchema, predictorSchema, temperatureSchema, viewsSchema } from './common/schema';
 
 export interface Mocov3Options extends MomentumTargetOptions {
   temperature: number;
 }
-
-/** MoCo v3's ViT settings (moco-v3 main_moco.py): τ = 0.2, m = 0.99 → 1, 3-layer projector, 2-layer predictor. */
-export const MOCOV3_DEFAULTS: Mocov3Options = {
-  views: ['ssl', 'ssl'],
-  temperature: 0.2,
-  projector: { hidden: [4096, 4096], out: 256 },
-  predictor: { hidden: [4096] },
-  momentum: { start: 0.99, end: 1 },
-};
 
 /**
  * MoCo v3 (Chen, Xie & He, 2021; facebookresearch/moco-v3, moco/builder.py):
@@ -33,8 +24,7 @@ export const MOCOV3_DEFAULTS: Mocov3Options = {
 export class Mocov3Objective extends MomentumTargetObjective {
   readonly temperature: number;
 
-  constructor(options: OptionsInput<Mocov3Options>, ctx: PluginContext) {
-    const o = withDefaults(MOCOV3_DEFAULTS, options);
+  constructor(o: Mocov3Options, ctx: PluginContext) {
     requireViews(`${ctx.path}.views`, o.views, 2);
     requirePositive(`${ctx.path}.temperature`, o.temperature);
     const noBias = { hiddenBias: false, outputBias: false };
@@ -50,21 +40,21 @@ export class Mocov3Objective extends MomentumTargetObjective {
   }
 }
 
-export default definePlugin<'objective', OptionsInput<Mocov3Options>>({
+export default definePlugin<'objective', Mocov3Options>({
   kind: 'objective',
   name: 'mocov3',
   description: 'MoCo v3: a predictor on the online branch, an EMA momentum encoder and projector, symmetric InfoNCE.',
   schema: {
     type: 'object',
     properties: {
-      views: viewsSchema(MOCOV3_DEFAULTS.views, 'the two augmented views'),
+      views: viewsSchema(['ssl', 'ssl'], 'the two augmented views'),
       temperature: temperatureSchema(
-        MOCOV3_DEFAULTS.temperature,
+        0.2,
         'Softmax temperature τ (MoCo v3 ViT: 0.2). Each InfoNCE term is multiplied by 2τ as in the official code.',
       ),
-      projector: headSchema(MOCOV3_DEFAULTS.projector, 'Projector on top of the encoder, online and EMA target (MoCo v3 ViT: hidden [4096, 4096], out 256).'),
-      predictor: predictorSchema(MOCOV3_DEFAULTS.predictor, 'Predictor on the online branch (MoCo v3 ViT: hidden [4096]).'),
-      momentum: momentumSchema(MOCOV3_DEFAULTS.momentum),
+      projector: headSchema({ hidden: [4096, 4096], out: 256 }, 'Projector on top of the encoder, online and EMA target (MoCo v3 ViT: hidden [4096, 4096], out 256).'),
+      predictor: predictorSchema({ hidden: [4096] }, 'Predictor on the online branch (MoCo v3 ViT: hidden [4096]).'),
+      momentum: momentumSchema({ start: 0.99, end: 1 }),
       inputDim: inputDimSchema,
     },
     additionalProperties: false,

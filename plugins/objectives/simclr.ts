@@ -10,7 +10,7 @@ import {
 import { diagonalTop1Percent } from './losses/diagonal';
 import { ntXentLoss } from './losses/nt-xent';
 import { HeadBuilder } from './common/heads';
-import { requireHead, requirePositive, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
+import { requireHead, requirePositive, requireViews, type HeadOptions } from './common/options';
 import { tidyOutput } from './common/output';
 import { headSchema, inputDimSchema, temperatureSchema, viewsSchema } from './common/schema';
 
@@ -20,9 +20,6 @@ export interface SimclrOptions {
   head: HeadOptions;
   inputDim?: number;
 }
-
-/** SLIP's SimCLR settings: a 4096-4096-256 head, τ = 0.1. */
-export const SIMCLR_DEFAULTS: SimclrOptions = { views: ['ssl', 'ssl'], temperature: 0.1, head: { hidden: [4096, 4096], out: 256 } };
 
 /**
  * SimCLR as SLIP trains it: both views' pooled features go through one MLP head
@@ -37,8 +34,7 @@ export class SimclrObjective implements Objective {
   readonly temperature: number;
   readonly head: Mlp;
 
-  constructor(options: OptionsInput<SimclrOptions>, ctx: PluginContext) {
-    const o = withDefaults(SIMCLR_DEFAULTS, options);
+  constructor(o: SimclrOptions, ctx: PluginContext) {
     requireViews(`${ctx.path}.views`, o.views, 2);
     requirePositive(`${ctx.path}.temperature`, o.temperature);
     requireHead(`${ctx.path}.head`, o.head);
@@ -61,16 +57,16 @@ export class SimclrObjective implements Objective {
   }
 }
 
-export default definePlugin<'objective', OptionsInput<SimclrOptions>>({
+export default definePlugin<'objective', SimclrOptions>({
   kind: 'objective',
   name: 'simclr',
   description: "SimCLR's NT-Xent between two augmented views through an MLP head, as in SLIP.",
   schema: {
     type: 'object',
     properties: {
-      views: viewsSchema(SIMCLR_DEFAULTS.views, 'the two augmented views'),
-      temperature: temperatureSchema(SIMCLR_DEFAULTS.temperature, 'Softmax temperature τ of NT-Xent (SLIP: 0.1).'),
-      head: headSchema(SIMCLR_DEFAULTS.head, "The projection head `image_mlp` (SLIP: hidden [4096, 4096], out 256)."),
+      views: viewsSchema(['ssl', 'ssl'], 'the two augmented views'),
+      temperature: temperatureSchema(0.1, 'Softmax temperature τ of NT-Xent (SLIP: 0.1).'),
+      head: headSchema({ hidden: [4096, 4096], out: 256 }, "The projection head `image_mlp` (SLIP: hidden [4096, 4096], out 256)."),
       inputDim: inputDimSchema,
     },
     additionalProperties: false,

@@ -16,9 +16,7 @@ import {
   requireHead,
   requireViews,
   requireWidths,
-  withDefaults,
   type HeadOptions,
-  type OptionsInput,
   type PredictorOptions,
 } from './common/options';
 import { tidyOutput } from './common/output';
@@ -30,13 +28,6 @@ export interface SimsiamOptions {
   predictor: PredictorOptions;
   inputDim?: number;
 }
-
-/** SimSiam's ImageNet settings: 3-layer 2048-wide projector, 512-wide bottleneck predictor. */
-export const SIMSIAM_DEFAULTS: SimsiamOptions = {
-  views: ['ssl', 'ssl'],
-  projector: { hidden: [2048, 2048], out: 2048 },
-  predictor: { hidden: [512] },
-};
 
 /**
  * SimSiam (Chen & He, 2021; facebookresearch/simsiam): z_i = projector(f_i),
@@ -53,8 +44,7 @@ export class SimsiamObjective implements Objective {
   readonly projector: Mlp;
   readonly predictor: Mlp;
 
-  constructor(options: OptionsInput<SimsiamOptions>, ctx: PluginContext) {
-    const o = withDefaults(SIMSIAM_DEFAULTS, options);
+  constructor(o: SimsiamOptions, ctx: PluginContext) {
     requireViews(`${ctx.path}.views`, o.views, 2);
     requireHead(`${ctx.path}.projector`, o.projector);
     requireWidths(`${ctx.path}.predictor.hidden`, o.predictor.hidden);
@@ -84,16 +74,16 @@ export class SimsiamObjective implements Objective {
   }
 }
 
-export default definePlugin<'objective', OptionsInput<SimsiamOptions>>({
+export default definePlugin<'objective', SimsiamOptions>({
   kind: 'objective',
   name: 'simsiam',
   description: 'SimSiam: projector + predictor, negative cosine against a stop-gradient target, symmetric.',
   schema: {
     type: 'object',
     properties: {
-      views: viewsSchema(SIMSIAM_DEFAULTS.views, 'the two augmented views'),
-      projector: headSchema(SIMSIAM_DEFAULTS.projector, 'Projector (SimSiam: hidden [2048, 2048], out 2048).'),
-      predictor: predictorSchema(SIMSIAM_DEFAULTS.predictor, 'Bottleneck predictor (SimSiam: hidden [512]).'),
+      views: viewsSchema(['ssl', 'ssl'], 'the two augmented views'),
+      projector: headSchema({ hidden: [2048, 2048], out: 2048 }, 'Projector (SimSiam: hidden [2048, 2048], out 2048).'),
+      predictor: predictorSchema({ hidden: [512] }, 'Bottleneck predictor (SimSiam: hidden [512]).'),
       inputDim: inputDimSchema,
     },
     additionalProperties: false,

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { definePlugin, type ObjectiveOutput, type PluginContext } from '../../core/toolkit';
 import { vicregLoss, type VicregCoefficients } from './losses/vicreg';
 import { HeadBuilder } from './common/heads';
-import { requireHead, requireNonNegative, requirePositive, requireViews, withDefaults, type HeadOptions, type OptionsInput } from './common/options';
+import { requireHead, requireNonNegative, requirePositive, requireViews, type HeadOptions } from './common/options';
 import { ProjectedViewsObjective } from './common/projected-views';
 import { headSchema, inputDimSchema, viewsSchema } from './common/schema';
 
@@ -19,17 +19,6 @@ export interface VicregOptions {
   inputDim?: number;
 }
 
-/** The paper's settings: λ = μ = 25, ν = 1, γ = 1, ε = 1e-4, projector 8192-8192-8192. */
-export const VICREG_DEFAULTS: VicregOptions = {
-  views: ['ssl', 'ssl'],
-  invarianceCoeff: 25,
-  varianceCoeff: 25,
-  covarianceCoeff: 1,
-  stdTarget: 1,
-  varianceEps: 1e-4,
-  projector: { hidden: [8192, 8192], out: 8192 },
-};
-
 /**
  * VICReg (Bardes, Ponce & LeCun, 2022; facebookresearch/vicreg): on x = projector(f_1),
  * y = projector(f_2), loss = λ·MSE(x, y) + μ·[relu(γ − std x) + relu(γ − std y)]/2 (means
@@ -40,8 +29,7 @@ export const VICREG_DEFAULTS: VicregOptions = {
 export class VicregObjective extends ProjectedViewsObjective {
   readonly coefficients: VicregCoefficients;
 
-  constructor(options: OptionsInput<VicregOptions>, ctx: PluginContext) {
-    const o = withDefaults(VICREG_DEFAULTS, options);
+  constructor(o: VicregOptions, ctx: PluginContext) {
     requireViews(`${ctx.path}.views`, o.views, 2);
     for (const key of ['invarianceCoeff', 'varianceCoeff', 'covarianceCoeff', 'stdTarget'] as const) requireNonNegative(`${ctx.path}.${key}`, o[key]);
     requirePositive(`${ctx.path}.varianceEps`, o.varianceEps);
@@ -64,25 +52,25 @@ export class VicregObjective extends ProjectedViewsObjective {
 
 const coefficient = (value: number, description: string) => ({ type: 'number', minimum: 0, default: value, description });
 
-export default definePlugin<'objective', OptionsInput<VicregOptions>>({
+export default definePlugin<'objective', VicregOptions>({
   kind: 'objective',
   name: 'vicreg',
   description: 'VICReg: invariance, variance and covariance regularisation of two views’ projections.',
   schema: {
     type: 'object',
     properties: {
-      views: viewsSchema(VICREG_DEFAULTS.views, 'the two augmented views'),
-      invarianceCoeff: coefficient(VICREG_DEFAULTS.invarianceCoeff, 'λ, weight of the invariance (MSE) term (paper: 25).'),
-      varianceCoeff: coefficient(VICREG_DEFAULTS.varianceCoeff, 'μ, weight of the variance (std hinge) term (paper: 25).'),
-      covarianceCoeff: coefficient(VICREG_DEFAULTS.covarianceCoeff, 'ν, weight of the covariance term (paper: 1).'),
-      stdTarget: coefficient(VICREG_DEFAULTS.stdTarget, 'γ, the std each dimension is pushed up to (paper: 1).'),
+      views: viewsSchema(['ssl', 'ssl'], 'the two augmented views'),
+      invarianceCoeff: coefficient(25, 'λ, weight of the invariance (MSE) term (paper: 25).'),
+      varianceCoeff: coefficient(25, 'μ, weight of the variance (std hinge) term (paper: 25).'),
+      covarianceCoeff: coefficient(1, 'ν, weight of the covariance term (paper: 1).'),
+      stdTarget: coefficient(1, 'γ, the std each dimension is pushed up to (paper: 1).'),
       varianceEps: {
         type: 'number',
         exclusiveMinimum: 0,
-        default: VICREG_DEFAULTS.varianceEps,
+        default: 0.0001,
         description: 'Added to the variance before the square root in the std hinge (paper: 1e-4).',
       },
-      projector: headSchema(VICREG_DEFAULTS.projector, 'Projector (paper: hidden [8192, 8192], out 8192).'),
+      projector: headSchema({ hidden: [8192, 8192], out: 8192 }, 'Projector (paper: hidden [8192, 8192], out 8192).'),
       inputDim: inputDimSchema,
     },
     additionalProperties: false,

@@ -16,11 +16,12 @@ import {
 } from '../../core/toolkit';
 
 /** Spec options of the `text-transformer` text encoder. */
+/** The encoder's options, schema defaults filled (by the plugin builder). */
 export interface TextTransformerOptions {
-  width?: number;
-  depth?: number;
-  heads?: number;
-  mlpRatio?: number;
+  width: number;
+  depth: number;
+  heads: number;
+  mlpRatio: number;
   /** Default: the tokenizer's context length. */
   contextLength?: number;
   /** Default: the tokenizer's vocabulary size. */
@@ -44,7 +45,7 @@ const CLIP_CONTEXT_LENGTH = 77;
 const CLIP_VOCAB_SIZE = 49408;
 
 /**
- * Fills defaults in: sizes from the options, else from the tokenizer, else CLIP's. A
+ * Fills the context length and vocabulary size in: from the options, else from the tokenizer, else CLIP's. A
  * context shorter than the tokenizer's, or a vocabulary smaller than it, is an error.
  */
 export function resolveTextTransformerConfig(
@@ -53,10 +54,10 @@ export function resolveTextTransformerConfig(
   path = 'model.text',
 ): TextTransformerConfig {
   const config: TextTransformerConfig = {
-    width: options.width ?? 512,
-    depth: options.depth ?? 12,
-    heads: options.heads ?? 8,
-    mlpRatio: options.mlpRatio ?? 4,
+    width: options.width,
+    depth: options.depth,
+    heads: options.heads,
+    mlpRatio: options.mlpRatio,
     contextLength: options.contextLength ?? tokenizer?.contextLength ?? CLIP_CONTEXT_LENGTH,
     vocabSize: options.vocabSize ?? tokenizer?.vocabSize ?? CLIP_VOCAB_SIZE,
   };

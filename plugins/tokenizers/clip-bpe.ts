@@ -73,8 +73,9 @@ export class ClipBpeTokenizer implements Tokenizer {
   }
 }
 
+/** The tokenizer's options, defaults filled (by the plugin builder, from the schema). */
 export interface ClipBpeOptions {
-  contextLength?: number;
+  contextLength: number;
 }
 
 export default definePlugin<'tokenizer', ClipBpeOptions>({
@@ -94,7 +95,7 @@ export default definePlugin<'tokenizer', ClipBpeOptions>({
     },
   },
   create: (options, ctx) => {
-    const contextLength = options.contextLength ?? 77;
+    const { contextLength } = options;
     if (contextLength < 2) throw SpecError.at(`${ctx.path}.contextLength`, `must be ≥ 2 (got ${contextLength})`);
     return new ClipBpeTokenizer(contextLength);
   },

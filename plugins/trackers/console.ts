@@ -2,10 +2,11 @@ import { definePlugin, type Logger, type LogLevel, type RunInfo, type RunStatus,
 import { environmentSecrets } from './shared/env-secrets';
 import { Redactor } from './shared/redact';
 
+/** The tracker's options, defaults filled (by the plugin builder, from the schema). */
 export interface ConsoleTrackerOptions {
-  level?: Exclude<LogLevel, 'silent'>;
+  level: Exclude<LogLevel, 'silent'>;
   /** Significant digits of metric values. */
-  digits?: number;
+  digits: number;
 }
 
 /**
@@ -81,5 +82,5 @@ export default definePlugin<'tracker', ConsoleTrackerOptions>({
       digits: { type: 'integer', minimum: 1, maximum: 17, default: 4, description: 'Significant digits of metric values.' },
     },
   },
-  create: (options, ctx) => new ConsoleTracker(ctx.log, options.level ?? 'info', options.digits ?? 4, new Redactor(environmentSecrets())),
+  create: (options, ctx) => new ConsoleTracker(ctx.log, options.level, options.digits, new Redactor(environmentSecrets())),
 });

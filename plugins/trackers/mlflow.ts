@@ -8,34 +8,16 @@ import { RestSink } from './mlflow/rest-sink';
 import { resolveTarget } from './mlflow/target';
 import { MlflowTracker } from './mlflow/tracker';
 
+/** The tracker's options, defaults filled (by the plugin builder, from the schema). */
 export interface MlflowTrackerPluginOptions {
   uri?: string;
   experiment?: string;
-  localDir?: string;
-  flushIntervalMs?: number;
-  timeoutMs?: number;
-  maxRetries?: number;
-  retryInitialMs?: number;
-  retryMaxMs?: number;
-}
-
-/** The schema's defaults, applied here too: the embedded default is built from a bare `{type}` block. */
-export const MLFLOW_TRACKER_DEFAULTS = {
-  localDir: 'mlruns',
-  flushIntervalMs: 2000,
-  timeoutMs: 30_000,
-  maxRetries: 5,
-  retryInitialMs: 500,
-  retryMaxMs: 10_000,
-} as const;
-
-/**
- * The params a run logs: its resolved spec flattened to dotted keys
- * (`objectives.1.temperature` → "0.1"; arrays of scalars stay one JSON value). The tracker
- * itself sanitises keys and caps values, so the result can be passed to logParams as is.
- */
-export function flattenParams(spec: unknown): Record<string, string> {
-  return flattenSpec(spec);
+  localDir: string;
+  flushIntervalMs: number;
+  timeoutMs: number;
+  maxRetries: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
 }
 
 export default definePlugin<'tracker', MlflowTrackerPluginOptions>({
@@ -58,18 +40,17 @@ export default definePlugin<'tracker', MlflowTrackerPluginOptions>({
       localDir: {
         type: 'string',
         minLength: 1,
-        default: MLFLOW_TRACKER_DEFAULTS.localDir,
+        default: 'mlruns',
         description: 'Local store (MLflow FileStore layout) used when no tracking URI is set; relative to the current directory.',
       },
-      flushIntervalMs: { type: 'integer', minimum: 10, default: MLFLOW_TRACKER_DEFAULTS.flushIntervalMs, description: 'How often buffered metrics are written out and sent.' },
-      timeoutMs: { type: 'integer', minimum: 100, default: MLFLOW_TRACKER_DEFAULTS.timeoutMs, description: 'Timeout of one API request to the server.' },
-      maxRetries: { type: 'integer', minimum: 0, default: MLFLOW_TRACKER_DEFAULTS.maxRetries, description: 'Retries of a request that failed with 408, 429, 5xx or a connection error.' },
-      retryInitialMs: { type: 'integer', minimum: 0, default: MLFLOW_TRACKER_DEFAULTS.retryInitialMs, description: 'Ceiling of the first (jittered) retry wait; it doubles per retry.' },
-      retryMaxMs: { type: 'integer', minimum: 0, default: MLFLOW_TRACKER_DEFAULTS.retryMaxMs, description: 'Longest single retry wait.' },
+      flushIntervalMs: { type: 'integer', minimum: 10, default: 2000, description: 'How often buffered metrics are written out and sent.' },
+      timeoutMs: { type: 'integer', minimum: 100, default: 30_000, description: 'Timeout of one API request to the server.' },
+      maxRetries: { type: 'integer', minimum: 0, default: 5, description: 'Retries of a request that failed with 408, 429, 5xx or a connection error.' },
+      retryInitialMs: { type: 'integer', minimum: 0, default: 500, description: 'Ceiling of the first (jittered) retry wait; it doubles per retry.' },
+      retryMaxMs: { type: 'integer', minimum: 0, default: 10_000, description: 'Longest single retry wait.' },
     },
   },
-  create: (given, ctx) => {
-    const options = { ...MLFLOW_TRACKER_DEFAULTS, ...given };
+  create: (options, ctx) => {
     const env = process.env;
     const credentials = readCredentials(env);
     const redactor = new Redactor(secretsOf(credentials));

@@ -24,16 +24,9 @@ export function registerPreview(program: Command, ctx: CliContext): void {
     .option('--set <path=value>', 'override a value (repeatable)', collect, [])
     .action(async (file: string, opts: { out: string; n: number; set: string[] }) => {
       const registry = ctx.registry();
-      const { spec, baseDir } = resolveExperiment(file, registry, opts.set);
+      const { spec } = resolveExperiment(file, registry, opts.set);
       await selectBackend(spec.backend, log);
-      const builder = new PluginBuilder({
-        registry,
-        container: container.createChildContainer(),
-        log,
-        seed: spec.seed,
-        baseDir,
-        settings: { imageSize: spec.data.imageSize, embedDim: spec.model.embedDim },
-      });
+      const builder = PluginBuilder.forSpec(spec, registry, log, container.createChildContainer());
       const dataset = builder.build('dataset', spec.data.train, 'data.train');
       const views = buildViews(spec.views, builder);
       const objectiveViews = spec.objectives.map((o) => (Array.isArray(o.views) ? o.views.filter((v): v is string => typeof v === 'string') : []));

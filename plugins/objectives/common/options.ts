@@ -4,6 +4,7 @@ import { SpecError } from '../../../core/toolkit';
  * Constructor-side checks of objective options. The spec schema already forbids these
  * values; objectives check again because they can be built without a spec (tests, library
  * use) and a zero temperature or a zero-width layer would otherwise fail later as NaN.
+ * Defaults are not filled here: the plugin builder fills them from the schema.
  */
 
 /** Widths of an MLP head: hidden layers and output. */
@@ -20,25 +21,6 @@ export interface PredictorOptions {
 export interface MomentumOptions {
   start: number;
   end: number;
-}
-
-/** Objects get their missing keys from the defaults (one level deep); arrays and scalars are replaced. */
-export type OptionsInput<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? Partial<T[K]> : T[K] };
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The options with every missing key (and missing key of a nested object) taken from `defaults`. */
-export function withDefaults<T extends object>(defaults: T, given: OptionsInput<T> = {}): T {
-  const base = { ...defaults } as Record<string, unknown>;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue;
-    const fallback = base[key];
-    out[key] = isPlainObject(fallback) && isPlainObject(value) ? { ...fallback, ...value } : value;
-  }
-  return out as unknown as T;
 }
 
 const got = (v: unknown): string => `(got ${JSON.stringify(v)})`;

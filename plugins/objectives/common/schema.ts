@@ -1,7 +1,7 @@
 import type { JsonSchema } from '../../../core/toolkit';
 import type { HeadOptions, MomentumOptions, PredictorOptions } from './options';
 
-/** Schema fragments shared by the objectives; every default comes from the objective's DEFAULTS. */
+/** Schema fragments shared by the objectives; each objective passes its defaults (the schema is where they live). */
 
 export function viewsSchema(defaults: readonly string[], what: string): JsonSchema {
   return {

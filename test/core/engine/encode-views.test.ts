@@ -5,8 +5,12 @@ import type { NamedVariable } from '../../../core/contracts/trainable';
 import { encodeViews } from '../../../core/engine/encode-views';
 import { ParamSeeds } from '../../../core/nn/param-seeds';
 import { Rng } from '../../../core/random';
-import { resolveVitConfig, VisionTransformer } from '../../../plugins/image-encoders/vit';
+import vit, { resolveVitConfig, VisionTransformer, type VitOptions } from '../../../plugins/image-encoders/vit';
 import { relativeError } from '../../nn/torch-fixture';
+import { withDefaults } from '../../../core/plugins/options';
+
+/** ViT options as the plugin builder passes them: the schema's defaults filled in. */
+const vitOptions = (given: Partial<VitOptions>): VitOptions => withDefaults(vit.schema, given);
 
 /**
  * Test encoder: per image, the mean of its pixels minus the batch's mean of those (a batch
@@ -38,7 +42,7 @@ const images = (batch: number, side: number): tf.Tensor4D =>
 
 describe('encodeViews (one encoder pass for a step\'s views)', () => {
   it('runs a batch-independent ViT once over three views, with the features of three separate passes', () => {
-    const vit = new VisionTransformer(resolveVitConfig({ preset: 'tiny', patchSize: 8, depth: 2, width: 48, heads: 3 }, 16), new ParamSeeds(1, 'test'));
+    const vit = new VisionTransformer(resolveVitConfig(vitOptions({ preset: 'tiny', patchSize: 8, depth: 2, width: 48, heads: 3 }), 16), new ParamSeeds(1, 'test'));
     const views = new Map([['clip#0', images(4, 16)], ['ssl#0', images(4, 16)], ['ssl#1', images(4, 16)]]);
     let calls = 0;
     const forward = vit.forward.bind(vit);

@@ -1,27 +1,18 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { makeCliContext, type CliContext } from '../../../core/cli/context';
+import { main } from '../../../core/cli/main';
 import { SpecError, type SpecIssue } from '../../../core/errors';
-import { SpecValidator } from '../../../core/spec/validate';
+import { composeExperimentSchema } from '../../../core/spec/compose-schema';
 import { applyOverrides } from '../../../core/spec/overrides';
-import { builtinRegistry } from '../../helpers/runs';
-
-/** A small valid SLIP spec using the built-in plugins; each case below breaks one thing. */
-function validSpec(): Record<string, unknown> {
-  return {
-    name: 'table',
-    backend: 'cpu',
-    data: { train: { type: 'mnist', split: 'train' }, tokenizer: { type: 'clip-bpe', contextLength: 16 }, imageSize: 32 },
-    model: { image: { type: 'vit', preset: 'tiny', patchSize: 8, depth: 2 }, text: { type: 'text-transformer', width: 64, depth: 2, heads: 2 }, embedDim: 32 },
-    views: {
-      clip: [{ type: 'random-resized-crop', scale: [0.5, 1] }, { type: 'normalize' }],
-      ssl: [{ type: 'random-resized-crop', scale: [0.08, 1] }, { type: 'horizontal-flip' }, { type: 'normalize' }],
-    },
-    objectives: [{ type: 'clip' }, { type: 'simclr', temperature: 0.1, views: ['ssl', 'ssl'] }],
-    optimizer: { lr: 1e-3 },
-    train: { steps: 10, batchSize: 8 },
-    eval: [{ type: 'zero-shot', dataset: { type: 'mnist', split: 'test' } }],
-    tracking: { type: 'mlflow' },
-  };
-}
+import { validatorFor } from '../../../core/spec/validate';
+import { builtinCommands, builtinPlugins } from '../../../plugins/index';
+import { repoRoot } from '../../helpers/paths';
+import { builtinRegistry, captureStream, tempDir } from '../../helpers/runs';
+import { badExtends, badSets, brokenReferences, misspeltKeys, outOfRange, unknownKeys, unknownTypes, validSpec, wrongTypes, type BadCase } from './helpers/bad-specs';
 
 /** [description, --set style edits (or a function), expected path, expected message] */
 type Case = [string, string[] | ((s: Record<string, unknown>) => void), string, string];
@@ -96,7 +87,7 @@ const cases: Case[] = [
 ];
 
 describe('invalid specs: every error names the JSON path, what was expected and what was found', () => {
-  const validator = new SpecValidator(builtinRegistry());
+  const validator = validatorFor(builtinRegistry());
 
   it('the base spec of the table is valid', () => {
     assert.deepEqual(validator.issues(validSpec()), []);
@@ -117,4 +108,102 @@ describe('invalid specs: every error names the JSON path, what was expected and 
   }
 
   it(`has at least 40 cases (${cases.length})`, () => assert.ok(cases.length >= 40));
+});
+
+/** Every property name the composed schema knows, anywhere (so a generated typo is never a real key). */
+function propertyNames(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) node.forEach((n) => propertyNames(n, out));
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'properties' && v && typeof v === 'object') Object.keys(v).forEach((name) => out.add(name));
+      propertyNames(v, out);
+    }
+  }
+  return out;
+}
+
+/** The issue lines of a CLI error (`error: invalid spec <source>: <path>: <message>`, or one issue a line). */
+function issueLines(stderr: string, source: string): string[] {
+  let rest = stderr.replace(/\n$/, '');
+  assert.ok(rest.startsWith('error: invalid spec'), `not a spec error: ${stderr}`);
+  rest = rest.slice('error: invalid spec'.length);
+  if (rest.startsWith(` ${source}:`)) rest = rest.slice(source.length + 2);
+  else if (rest.startsWith(':')) rest = rest.slice(1);
+  else assert.fail(`the error names neither ${source} nor nothing: ${stderr}`);
+  return rest.startsWith('\n') ? rest.slice(1).split('\n').map((l) => l.replace(/^ {2}/, '')) : [rest.replace(/^ /, '')];
+}
+
+/*
+ * Generated invalid specs (fast-check): each breaks one thing in a valid spec and goes
+ * through the CLI's own entry, main(argv) → exit code, in process: `slipkit validate`
+ * must exit 2 with a message that names the JSON path of the fault. One registry serves
+ * every case, so the composed schema is compiled once. A few cases are then replayed
+ * through `node bin/slipkit.js validate` to show the in-process path is the real one.
+ */
+describe('generated invalid specs: exit code 2 and the JSON path of the fault (property-based)', function () {
+  this.timeout(60000);
+  const registry = builtinRegistry();
+  const resolved = validatorFor(registry).validate(validSpec(), 'valid') as unknown as Record<string, unknown>;
+  const known = propertyNames(composeExperimentSchema(registry));
+  let dir: string;
+  let tried = 0;
+  const replays: Array<{ args: string[]; code: number; err: string }> = [];
+
+  before(() => (dir = tempDir('badspecs')));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Writes the case's files into a fresh folder and runs `slipkit validate` in process. */
+  async function check(c: BadCase): Promise<void> {
+    tried++;
+    const caseDir = path.join(dir, String(tried));
+    fs.mkdirSync(caseDir);
+    for (const [name, content] of c.files) fs.writeFileSync(path.join(caseDir, name), JSON.stringify(content));
+    const file = path.join(caseDir, c.files[0][0]);
+    const args = ['validate', file, ...c.sets.flatMap((s) => ['--set', s])];
+    const out = captureStream();
+    const err = captureStream();
+    const ctx: CliContext = { ...makeCliContext(builtinPlugins, out, err, builtinCommands), registry: () => registry };
+    const code = await main(['node', 'slipkit', ...args], builtinPlugins, ctx);
+    const where = `${c.category}: ${args.slice(1).join(' ')}\n${JSON.stringify(c.files)}\n${err.text()}`;
+    assert.equal(code, 2, where);
+    assert.equal(out.text(), '', where);
+    const lines = issueLines(err.text(), path.relative(process.cwd(), file));
+    assert.ok(
+      lines.some((l) => l.startsWith(`${c.path}: `) && l.includes(c.says)),
+      `expected "${c.path}: …${c.says}…" in\n  ${lines.join('\n  ')}\n(${where})`,
+    );
+    if (replays.length < 6 && !replays.some((r) => r.args[0] === c.category)) replays.push({ args: [c.category, ...args], code, err: err.text() });
+  }
+
+  const properties: Array<[string, fc.Arbitrary<BadCase>, number]> = [
+    ['wrong types', wrongTypes, 100],
+    ['numbers out of range (temperature <= 0, steps < 1, accumulate not dividing batchSize, ...)', outOfRange, 90],
+    ['unknown keys', unknownKeys, 50],
+    ['misspelt keys, with "did you mean"', misspeltKeys(resolved, known), 50],
+    ['unknown plugin types, with "did you mean" for a typo', unknownTypes(registry), 80],
+    ['broken references (views, the best metric, datasets an evaluator needs)', brokenReferences, 50],
+    ['cyclic or missing extends (generated files)', badExtends, 40],
+    ['bad --set paths and values', badSets, 60],
+  ];
+  const total = properties.reduce((n, [, , runs]) => n + runs, 0);
+
+  for (const [what, arbitrary, numRuns] of properties) {
+    it(`${what}: ${numRuns} generated specs`, async () => {
+      await fc.assert(fc.asyncProperty(arbitrary, check), { numRuns });
+    });
+  }
+
+  it(`tried ${total} generated invalid specs in all (at least 500)`, () => {
+    assert.ok(tried >= 500 && tried >= total, `tried ${tried}`);
+  });
+
+  it('the in-process entry answers exactly as `node bin/slipkit.js validate` does (a case from each of 6 categories)', () => {
+    assert.equal(replays.length, 6);
+    for (const { args, code, err } of replays) {
+      const child = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'slipkit.js'), ...args.slice(1)], { cwd: process.cwd(), encoding: 'utf8', timeout: 30000 });
+      assert.equal(child.status, code, `${args.join(' ')}\n${child.stderr}`);
+      assert.equal(child.stderr, err, args.join(' '));
+      assert.equal(child.stdout, '');
+    }
+  });
 });

@@ -17,13 +17,13 @@ describe('spec loading: extends', () => {
       objectives: [{ type: 'clip' }, { type: 'simclr' }],
       optimizer: { lr: 0.001, betas: [0.8, 0.9] },
       tracking: { type: 'b-tracker' },
-      plugins: ['./third/local-plugin.js', 'some-npm-plugin'],
+      plugins: [specFile('third/local-plugin.js'), 'some-npm-plugin'],
       name: 'top',
     });
   });
 
-  it('rewrites relative plugin paths of a base relative to the top spec', () => {
-    assert.deepEqual(loadSpec(specFile('second.json')).plugins, ['./plugins/base-plugin.js']);
+  it('makes relative plugin paths absolute against the file that names them (a base or the top spec)', () => {
+    assert.deepEqual(loadSpec(specFile('second.json')).plugins, [specFile('plugins/base-plugin.js')]);
   });
 
   it('reports a cycle with the chain of files', () => {

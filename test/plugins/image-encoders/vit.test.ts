@@ -5,10 +5,14 @@ import { SpecError } from '../../../core/errors';
 import { Logger } from '../../../core/logger';
 import { ParamSeeds } from '../../../core/nn/param-seeds';
 import type { PluginContext } from '../../../core/plugins/define';
-import vit, { VIT_PRESETS, VisionTransformer, resolveVitConfig, type VitConfig } from '../../../plugins/image-encoders/vit';
+import vit, { VIT_PRESETS, VisionTransformer, resolveVitConfig, type VitConfig, type VitOptions } from '../../../plugins/image-encoders/vit';
 import { describeOnBackends } from '../../helpers/backends';
 import { assertFlatTensorCount } from '../../helpers/memory';
 import { decodeArray, gradientErrors, loadTorchParams, maxAbsDiff, readFixture, type EncodedArray } from '../../nn/torch-fixture';
+import { withDefaults } from '../../../core/plugins/options';
+
+/** Options as the plugin builder passes them: the schema's defaults filled in. */
+const vitOptions = (given: Partial<VitOptions>): VitOptions => withDefaults(vit.schema, given);
 
 interface VitFixture {
   config: VitConfig;
@@ -97,7 +101,7 @@ describeOnBackends('vit image encoder', () => {
 
 describe('vit plugin', () => {
   it('builds a preset with defaults from the context, overridable option by option', () => {
-    const encoder = vit.create!({ preset: 'small', patchSize: 8, depth: 1 }, context()) as VisionTransformer;
+    const encoder = vit.create!(vitOptions({ preset: 'small', patchSize: 8, depth: 1 }), context()) as VisionTransformer;
     assert.equal(encoder.imageSize, 32);
     assert.equal(encoder.featureDim, VIT_PRESETS.small.width);
     assert.equal(encoder.config.heads, VIT_PRESETS.small.heads);
@@ -110,28 +114,28 @@ describe('vit plugin', () => {
   });
 
   it('resolves the presets and defaults', () => {
-    assert.deepEqual(resolveVitConfig({}, 224), { imageSize: 224, patchSize: 16, channels: 3, width: 192, depth: 12, heads: 3, mlpRatio: 4 });
-    assert.deepEqual(resolveVitConfig({ preset: 'large' }, 224), { imageSize: 224, patchSize: 16, channels: 3, width: 1024, depth: 24, heads: 16, mlpRatio: 4 });
-    assert.equal(resolveVitConfig({ preset: 'base', width: 96, imageSize: 64 }, 224).width, 96);
+    assert.deepEqual(resolveVitConfig(vitOptions({}), 224), { imageSize: 224, patchSize: 16, channels: 3, width: 192, depth: 12, heads: 3, mlpRatio: 4 });
+    assert.deepEqual(resolveVitConfig(vitOptions({ preset: 'large' }), 224), { imageSize: 224, patchSize: 16, channels: 3, width: 1024, depth: 24, heads: 16, mlpRatio: 4 });
+    assert.equal(resolveVitConfig(vitOptions({ preset: 'base', width: 96, imageSize: 64 }), 224).width, 96);
   });
 
   it('reports sizes that do not fit together at the option spec path', () => {
-    assert.throws(() => resolveVitConfig({ patchSize: 7 }, 64, 'model.image'), (err: unknown) => {
+    assert.throws(() => resolveVitConfig(vitOptions({ patchSize: 7 }), 64, 'model.image'), (err: unknown) => {
       assert.ok(err instanceof SpecError);
       assert.match(err.message, /model\.image\.patchSize: must divide the image size 64 \(got 7\)/);
       return true;
     });
-    assert.throws(() => resolveVitConfig({ width: 100, heads: 3 }, 64), /model\.image\.heads/);
+    assert.throws(() => resolveVitConfig(vitOptions({ width: 100, heads: 3 }), 64), /model\.image\.heads/);
   });
 
   it('rejects images of the wrong size', () => {
-    const encoder = new VisionTransformer(resolveVitConfig({ width: 8, depth: 1, heads: 2, patchSize: 4 }, 8), new ParamSeeds(0, 'x'));
+    const encoder = new VisionTransformer(resolveVitConfig(vitOptions({ width: 8, depth: 1, heads: 2, patchSize: 4 }), 8), new ParamSeeds(0, 'x'));
     assert.throws(() => encoder.forward(tf.zeros([1, 16, 16, 3]) as tf.Tensor4D), /vit expects images \[B, 8, 8, 3\], got \[1, 16, 16, 3\]/);
     for (const v of encoder.variables()) v.variable.dispose();
   });
 
   it('initialises from the seed and spec path: same seed same weights, another seed other weights', () => {
-    const config = resolveVitConfig({ width: 8, depth: 1, heads: 2, patchSize: 4 }, 8);
+    const config = resolveVitConfig(vitOptions({ width: 8, depth: 1, heads: 2, patchSize: 4 }), 8);
     const values = (seed: number) => {
       const encoder = new VisionTransformer(config, new ParamSeeds(seed, 'model.image'));
       const flat = encoder.variables().map((v) => Array.from(v.variable.dataSync()));

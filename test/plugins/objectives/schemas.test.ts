@@ -2,22 +2,23 @@ import Ajv from 'ajv';
 import { strict as assert } from 'node:assert';
 import type { AnyPluginDefinition } from '../../../core/plugins/define';
 import { builtinPlugins } from '../../../plugins/index';
-import barlowTwins, { BARLOW_TWINS_DEFAULTS } from '../../../plugins/objectives/barlow-twins';
-import byol, { BYOL_DEFAULTS } from '../../../plugins/objectives/byol';
-import clip, { CLIP_DEFAULTS } from '../../../plugins/objectives/clip';
-import mocov3, { MOCOV3_DEFAULTS } from '../../../plugins/objectives/mocov3';
-import simclr, { SIMCLR_DEFAULTS } from '../../../plugins/objectives/simclr';
-import simsiam, { SIMSIAM_DEFAULTS } from '../../../plugins/objectives/simsiam';
-import vicreg, { VICREG_DEFAULTS } from '../../../plugins/objectives/vicreg';
+import barlowTwins from '../../../plugins/objectives/barlow-twins';
+import byol from '../../../plugins/objectives/byol';
+import clip from '../../../plugins/objectives/clip';
+import mocov3 from '../../../plugins/objectives/mocov3';
+import simclr from '../../../plugins/objectives/simclr';
+import simsiam from '../../../plugins/objectives/simsiam';
+import vicreg from '../../../plugins/objectives/vicreg';
 
+/** Each objective's defaults: the settings of its paper or official code (SLIP for CLIP and SimCLR). */
 const objectives: Array<[AnyPluginDefinition, object]> = [
-  [clip, CLIP_DEFAULTS],
-  [simclr, SIMCLR_DEFAULTS],
-  [mocov3, MOCOV3_DEFAULTS],
-  [byol, BYOL_DEFAULTS],
-  [simsiam, SIMSIAM_DEFAULTS],
-  [barlowTwins, BARLOW_TWINS_DEFAULTS],
-  [vicreg, VICREG_DEFAULTS],
+  [clip, { views: ['clip'], initTemperature: 0.07, maxLogitScale: 100, learnable: true }],
+  [simclr, { views: ['ssl', 'ssl'], temperature: 0.1, head: { hidden: [4096, 4096], out: 256 } }],
+  [mocov3, { views: ['ssl', 'ssl'], temperature: 0.2, projector: { hidden: [4096, 4096], out: 256 }, predictor: { hidden: [4096] }, momentum: { start: 0.99, end: 1 } }],
+  [byol, { views: ['ssl', 'ssl'], projector: { hidden: [4096], out: 256 }, predictor: { hidden: [4096] }, momentum: { start: 0.99, end: 1 } }],
+  [simsiam, { views: ['ssl', 'ssl'], projector: { hidden: [2048, 2048], out: 2048 }, predictor: { hidden: [512] } }],
+  [barlowTwins, { views: ['ssl', 'ssl'], lambda: 0.0051, projector: { hidden: [8192, 8192], out: 8192 } }],
+  [vicreg, { views: ['ssl', 'ssl'], invarianceCoeff: 25, varianceCoeff: 25, covarianceCoeff: 1, stdTarget: 1, varianceEps: 0.0001, projector: { hidden: [8192, 8192], out: 8192 } }],
 ];
 
 /** Validates options the way the spec validator does (ajv, defaults filled in place). */
@@ -36,7 +37,7 @@ describe('objective schemas', () => {
 
   for (const [def, defaults] of objectives) {
     describe(def.name, () => {
-      it('fills every default, nested ones included, equal to the constructor defaults', () => {
+      it('fills every default, nested ones included: the paper settings', () => {
         const r = validate(def, {});
         assert.ok(r.ok, r.errors.join('; '));
         assert.deepEqual(r.options, defaults);

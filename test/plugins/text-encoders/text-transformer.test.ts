@@ -11,10 +11,15 @@ import textTransformer, {
   TextTransformer,
   resolveTextTransformerConfig,
   type TextTransformerConfig,
+  type TextTransformerOptions,
 } from '../../../plugins/text-encoders/text-transformer';
 import { describeOnBackends } from '../../helpers/backends';
 import { assertFlatTensorCount } from '../../helpers/memory';
 import { decodeArray, gradientErrors, loadTorchParams, maxAbsDiff, readFixture, type EncodedArray } from '../../nn/torch-fixture';
+import { withDefaults } from '../../../core/plugins/options';
+
+/** Options as the plugin builder passes them: the schema's defaults filled in. */
+const textOptions = (given: Partial<TextTransformerOptions>): TextTransformerOptions => withDefaults(textTransformer.schema, given);
 
 interface TextFixture {
   config: TextTransformerConfig;
@@ -125,7 +130,7 @@ describeOnBackends('text-transformer text encoder', () => {
 
 describe('text-transformer plugin', () => {
   it('takes its context length and vocabulary size from the registered tokenizer', () => {
-    const encoder = textTransformer.create!({ width: 16, depth: 1, heads: 2 }, context(stubTokenizer(12, 100))) as TextTransformer;
+    const encoder = textTransformer.create!(textOptions({ width: 16, depth: 1, heads: 2 }), context(stubTokenizer(12, 100))) as TextTransformer;
     assert.equal(encoder.contextLength, 12);
     assert.equal(encoder.vocabSize, 100);
     assert.equal(encoder.featureDim, 16);
@@ -137,17 +142,17 @@ describe('text-transformer plugin', () => {
   });
 
   it("falls back to CLIP's sizes without a tokenizer, and to the options when given", () => {
-    assert.deepEqual(resolveTextTransformerConfig({}, undefined), { width: 512, depth: 12, heads: 8, mlpRatio: 4, contextLength: 77, vocabSize: 49408 });
-    assert.equal(resolveTextTransformerConfig({ contextLength: 40 }, stubTokenizer(32, 100)).contextLength, 40);
+    assert.deepEqual(resolveTextTransformerConfig(textOptions({}), undefined), { width: 512, depth: 12, heads: 8, mlpRatio: 4, contextLength: 77, vocabSize: 49408 });
+    assert.equal(resolveTextTransformerConfig(textOptions({ contextLength: 40 }), stubTokenizer(32, 100)).contextLength, 40);
   });
 
   it('reports a context or vocabulary smaller than the tokenizer’s at the option spec path', () => {
-    assert.throws(() => resolveTextTransformerConfig({ contextLength: 16 }, stubTokenizer(32, 100), 'model.text'), (err: unknown) => {
+    assert.throws(() => resolveTextTransformerConfig(textOptions({ contextLength: 16 }), stubTokenizer(32, 100), 'model.text'), (err: unknown) => {
       assert.ok(err instanceof SpecError);
       assert.match(err.message, /model\.text\.contextLength: must be at least the tokenizer's context length 32 \(got 16\)/);
       return true;
     });
-    assert.throws(() => resolveTextTransformerConfig({ vocabSize: 10 }, stubTokenizer(32, 100)), /model\.text\.vocabSize/);
-    assert.throws(() => resolveTextTransformerConfig({ width: 30, heads: 4 }, undefined), /model\.text\.heads/);
+    assert.throws(() => resolveTextTransformerConfig(textOptions({ vocabSize: 10 }), stubTokenizer(32, 100)), /model\.text\.vocabSize/);
+    assert.throws(() => resolveTextTransformerConfig(textOptions({ width: 30, heads: 4 }), undefined), /model\.text\.heads/);
   });
 });

@@ -3,6 +3,7 @@ import { container } from 'tsyringe';
 import { SpecError } from '../../../core/errors';
 import { Logger } from '../../../core/logger';
 import type { PluginContext } from '../../../core/plugins/define';
+import { withDefaults } from '../../../core/plugins/options';
 import clipBpe, { CLIP_END_TOKEN, CLIP_START_TOKEN, ClipBpeTokenizer } from '../../../plugins/tokenizers/clip-bpe';
 import { readFixture } from '../../nn/torch-fixture';
 
@@ -96,8 +97,8 @@ describe('clip-bpe tokenizer', () => {
     assert.throws(() => clipBpe.create!({ contextLength: 1 }, context()), (err: unknown) => err instanceof SpecError && /data\.tokenizer\.contextLength/.test(err.message));
   });
 
-  it('plugin: context length 77 by default, or as the spec sets it', () => {
-    assert.equal(clipBpe.create!({}, context()).contextLength, 77);
+  it('plugin: context length 77 by default (its schema), or as the spec sets it', () => {
+    assert.equal(clipBpe.create!(withDefaults(clipBpe.schema, {}), context()).contextLength, 77);
     const tokenizer = clipBpe.create!({ contextLength: 32 }, context());
     assert.equal(tokenizer.contextLength, 32);
     assert.equal(tokenizer.vocabSize, 49408);

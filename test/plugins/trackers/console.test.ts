@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { Tracker } from '../../../core/contracts/tracker';
+import { withDefaults } from '../../../core/plugins/options';
 import consolePlugin, { formatNumber } from '../../../plugins/trackers/console';
 import { MemoryLog, pluginContext } from './tracker-fixtures';
 
@@ -32,7 +33,7 @@ describe('console tracker', () => {
   });
 
   it('never throws out of logMetrics', () => {
-    const t = consolePlugin.create!({}, pluginContext(new MemoryLog().logger)) as Tracker;
+    const t = consolePlugin.create!(withDefaults(consolePlugin.schema, {}), pluginContext(new MemoryLog().logger)) as Tracker;
     assert.doesNotThrow(() => t.logMetrics({ weird: undefined as unknown as number }, 0));
   });
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tracker } from '../../../core/contracts/tracker';
-import { flattenParams } from '../../../plugins/trackers/mlflow';
+import { flattenSpec } from '../../../core/spec/flatten';
 import type { ApiRun, LogBatchRequest } from '../../../plugins/trackers/mlflow/api-types';
 import { sanitizeKey } from '../../../plugins/trackers/mlflow/limits';
 import { Redactor } from '../../../plugins/trackers/shared/redact';
@@ -32,7 +32,7 @@ describe('mlflow tracker against a real MLflow server', function () {
     fs.mkdirSync(runDir, { recursive: true });
     const tracker = buildMlflowTracker({ uri: live.server.uri, experiment: 'slip-tests', flushIntervalMs: 50, ...FAST_RETRY }, mem.logger);
     await tracker.start({ runDir, name: 'slip-tiny', experiment: 'ignored-when-option-set', resumed: false });
-    const params = flattenParams(SAMPLE_SPEC);
+    const params = flattenSpec(SAMPLE_SPEC);
     await tracker.logParams(params);
     await tracker.setTags(ENGINE_TAGS);
 
@@ -253,7 +253,7 @@ describe('mlflow tracker against a real MLflow server', function () {
       const tracker = buildMlflowTracker({ uri: live.server.uri, experiment: 'slip-tests', flushIntervalMs: 50, ...FAST_RETRY }, mem.logger);
       await tracker.start({ runDir, name: 'secrets', experiment: 'slip-tests', resumed: false });
       await tracker.logParams({
-        ...flattenParams(SAMPLE_SPEC),
+        ...flattenSpec(SAMPLE_SPEC),
         'data.train.password': 'hunter2-db-pass',
         'data.train.url': 'https://ann:pw-in-url-9@data.example.org/shards',
         note: `copied from a shell: export MLFLOW_TRACKING_TOKEN=${token}`,

@@ -5,6 +5,7 @@ import { container } from 'tsyringe';
 import type { Tracker } from '../../../core/contracts/tracker';
 import { Logger, type LogLevel } from '../../../core/logger';
 import type { PluginContext } from '../../../core/plugins/define';
+import { withDefaults } from '../../../core/plugins/options';
 import { makeCliContext } from '../../../core/cli/context';
 import { main } from '../../../core/cli/main';
 import { builtinCommands } from '../../../plugins/index';
@@ -42,8 +43,8 @@ export function pluginContext(log: Logger, specPath = 'tracking'): PluginContext
 }
 
 /** Builds the `mlflow` tracker plugin as the engine does, from a spec block's options. */
-export function buildMlflowTracker(options: MlflowTrackerPluginOptions, log: Logger): Tracker {
-  return mlflowPlugin.create!(options, pluginContext(log)) as Tracker;
+export function buildMlflowTracker(options: Partial<MlflowTrackerPluginOptions>, log: Logger): Tracker {
+  return mlflowPlugin.create!(withDefaults(mlflowPlugin.schema, options), pluginContext(log)) as Tracker;
 }
 
 export function tempDir(prefix: string): string {

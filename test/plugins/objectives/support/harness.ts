@@ -5,6 +5,7 @@ import type { Objective, ObjectiveInputs } from '../../../../core/contracts/obje
 import type { NamedVariable } from '../../../../core/contracts/trainable';
 import { Logger } from '../../../../core/logger';
 import type { AnyPluginDefinition, PluginContext } from '../../../../core/plugins/define';
+import { withDefaults } from '../../../../core/plugins/options';
 import { repoRoot } from '../../../helpers/paths';
 import { assertFlatTensorCount } from '../../../helpers/memory';
 import { decodeArray, loadTorchParams, readFixture, toSlipkitLayout, type EncodedArray } from '../../../nn/torch-fixture';
@@ -182,7 +183,8 @@ export function checkAgainstReference(definition: AnyPluginDefinition, fixture =
 export function buildObjective(definition: AnyPluginDefinition, options: Record<string, unknown>, ctx: PluginContext = testContext()): Objective {
   assert.equal(definition.kind, 'objective');
   assert.ok(definition.create, `${definition.name} has a create factory`);
-  return definition.create(options, ctx) as Objective;
+  // As the plugin builder does: the schema's defaults filled in first.
+  return definition.create(withDefaults(definition.schema, options), ctx) as Objective;
 }
 
 /** Seeded N(0, 1) inputs for every key, [batch, width]. */
