@@ -15,6 +15,7 @@ import type { PluginRegistry } from '../plugins/registry';
 import { Rng } from '../random';
 import type { LoadedExperiment } from '../spec/resolve';
 import type { ResolvedSpec } from '../spec/types';
+import { blockLabels } from '../spec/validate';
 import { DualEncoderModel } from './model';
 import { viewInstances, type ObjectiveSlot } from './step-inputs';
 import * as tf from '@tensorflow/tfjs';
@@ -63,10 +64,6 @@ export function emaParams(exp: Experiment): NamedVariable[] {
   return out;
 }
 
-function labels(types: string[]): string[] {
-  return types.map((t, i) => (types.filter((x) => x === t).length > 1 ? `${t}_${i}` : t));
-}
-
 /** A copy of the online image encoder for EMA: same block, same weights, never trained. */
 function emaCopy(builder: PluginBuilder, spec: ResolvedSpec, online: ImageEncoder): ImageEncoder {
   const copy = builder.build('imageEncoder', spec.model.image, 'model.image');
@@ -103,7 +100,7 @@ export async function buildExperiment(loaded: LoadedExperiment, registry: Plugin
   const text = spec.model.text ? builder.build('textEncoder', spec.model.text, 'model.text') : undefined;
   const model = new DualEncoderModel(image, text, tokenizer, spec.model.embedDim, Rng.derive(spec.seed, 'model.projections'));
 
-  const slotLabels = labels(spec.objectives.map((o) => o.type));
+  const slotLabels = blockLabels(spec.objectives.map((o) => ({ type: o.type })));
   const slots: ObjectiveSlot[] = spec.objectives.map((block, i) => {
     const objective = builder.build('objective', block, `objectives[${i}]`);
     if (objective.usesText && !text) {
@@ -122,7 +119,7 @@ export async function buildExperiment(loaded: LoadedExperiment, registry: Plugin
   const evalView = views.eval ?? (firstView ? evalPipeline(views[firstView]) : []);
 
   const dataset = builder.build('dataset', spec.data.train, 'data.train');
-  const evalLabels = labels(spec.eval.map((e) => (typeof e.name === 'string' ? e.name : e.type)));
+  const evalLabels = blockLabels(spec.eval);
   const evaluators = spec.eval.map((block, i) => ({ label: evalLabels[i], evaluator: builder.build('evaluator', block, `eval[${i}]`) }));
 
   let tracker: Tracker | undefined;

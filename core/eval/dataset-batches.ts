@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../contracts/dataset';
 import type { EvalContext } from '../contracts/evaluator';
 import { DataLoader, type Batch } from '../data/loader';

@@ -114,7 +114,7 @@ function crossReferenceIssues(spec: ResolvedSpec): SpecIssue[] {
   }
   const best = spec.train?.bestMetric;
   if (typeof best === 'string') {
-    const labels = evaluatorLabels(spec.eval ?? []);
+    const labels = blockLabels(spec.eval ?? []);
     const prefix = best.split('/')[0];
     if (!best.includes('/') || !labels.includes(prefix)) {
       const known = labels.length ? ` (evaluators: ${labels.join(', ')})` : ' (the spec has no evaluators)';
@@ -134,10 +134,10 @@ function crossReferenceIssues(spec: ResolvedSpec): SpecIssue[] {
 }
 
 /**
- * The metric prefix of each evaluator: its `name`, else its type; a type used twice is
- * numbered by its place (`knn_0`, `knn_2`).
+ * The label of each block of a list (objectives, evaluators): its `name`, else its type; a
+ * label used twice is numbered by its place (`knn_0`, `knn_2`). Metrics are prefixed with it.
  */
-export function evaluatorLabels(blocks: ReadonlyArray<{ type: string; name?: unknown }>): string[] {
+export function blockLabels(blocks: ReadonlyArray<{ type: string; name?: unknown }>): string[] {
   const types = blocks.map((b) => (typeof b.name === 'string' ? b.name : b.type));
   return types.map((t, i) => (types.filter((x) => x === t).length > 1 ? `${t}_${i}` : t));
 }

@@ -1,4 +1,4 @@
-import { definePlugin, flattenSpec } from '../../core/toolkit';
+import { definePlugin } from '../../core/toolkit';
 import { readCredentials, secretsOf } from './mlflow/credentials';
 import { LocalSink } from './mlflow/local-sink';
 import { LocalStore } from './mlflow/local-store';

@@ -1,5 +1,4 @@
 /** The preview's view columns, un-normalisation and PNG layout, on synthetic shapes (synthetic data). */
-import * as tf from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
 import sharp from 'sharp';
 import { DataLoader } from '../../../core/data/loader';
