@@ -56,7 +56,7 @@ export type { BlockNaming, TransformerConfig } from './nn/transformer';
 export { constantVariable, normalVariable, truncNormalVariable } from './nn/init';
 export { stopGradient } from './nn/stop-gradient';
 export { L2_NORM_EPS, l2Normalize } from './nn/l2-normalize';
-export { columnStats, disposeColumnStats, standardize } from './nn/standardize';
+export { columnStats, disposeColumnStats, standardize, standardizeBatch } from './nn/standardize';
 export type { ColumnStats, ColumnStatsOptions } from './nn/standardize';
 
 // Optimisation, for evaluators that train (finetune).

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
-import { columnStats, standardize } from './standardize';
+import { standardizeBatch } from './standardize';
 
 /** PyTorch's BatchNorm1d default. */
 export const BATCH_NORM_EPS = 1e-5;
@@ -19,7 +19,7 @@ export interface AffineParams {
  */
 export function batchNorm1d(x: tf.Tensor2D, affine?: AffineParams, eps = BATCH_NORM_EPS): tf.Tensor2D {
   return tf.tidy(() => {
-    const normalised = standardize(x, columnStats(x, { eps }));
+    const normalised = standardizeBatch(x, eps);
     return affine ? (tf.add(tf.mul(normalised, affine.weight), affine.bias) as tf.Tensor2D) : normalised;
   });
 }

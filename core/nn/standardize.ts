@@ -36,6 +36,21 @@ export function standardize(x: tf.Tensor2D, stats: ColumnStats): tf.Tensor2D {
   return tf.tidy(() => tf.mul(tf.sub(x, stats.mean), stats.invStd) as tf.Tensor2D);
 }
 
+/**
+ * x standardised by its own column statistics, (x − mean) / sqrt(biased variance + eps):
+ * BatchNorm1d in training mode without γ/β, and Barlow Twins' per-view normalisation. The
+ * same maths as standardize(x, columnStats(x, { eps })), for the training path: the centred
+ * batch is computed once and serves both the variance and the output, so each step does one
+ * subtraction, not two, and the backward pass has one path through it.
+ */
+export function standardizeBatch(x: tf.Tensor2D, eps = 0): tf.Tensor2D {
+  return tf.tidy(() => {
+    const centred = tf.sub(x, tf.mean(x, 0, true));
+    const variance = tf.mean(tf.square(centred), 0, true);
+    return tf.mul(centred, tf.rsqrt(tf.add(variance, eps))) as tf.Tensor2D;
+  });
+}
+
 export function disposeColumnStats(stats: ColumnStats): void {
   tf.dispose([stats.mean, stats.invStd]);
 }

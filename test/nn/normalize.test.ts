@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
 import { l2Normalize } from '../../core/nn/l2-normalize';
-import { columnStats, disposeColumnStats, standardize } from '../../core/nn/standardize';
+import { columnStats, disposeColumnStats, standardize, standardizeBatch } from '../../core/nn/standardize';
 import { batchNorm1d } from '../../core/nn/batch-norm';
 import { assertFlatTensorCount } from '../helpers/memory';
 
@@ -31,6 +31,42 @@ describe('the one L2 normalisation and the one standardisation', () => {
     const expected = [[-1 / Math.sqrt(1 + eps), 0], [1 / Math.sqrt(1 + eps), 0]];
     close(standardize(x, columnStats(x, { eps })).arraySync(), expected, 1e-6);
     close(batchNorm1d(x, undefined, eps).arraySync(), expected, 1e-6);
+    close(standardizeBatch(x, eps).arraySync(), expected, 1e-6);
+  });
+
+  it('standardizeBatch is standardize with the batch’s own statistics, in value and in gradient', () => {
+    const x = tf.tensor2d([[1, 2, -1], [3, 5, 0.5], [4, 9, 2], [-2, 0, 7]]);
+    const w = tf.tensor2d([[0.3, -1, 2], [1.5, 0.2, -0.7], [-0.4, 0.9, 1.1], [2, -0.5, 0.1]]);
+    const eps = 1e-5;
+    const viaStats = (v: tf.Tensor) => standardize(v as tf.Tensor2D, columnStats(v as tf.Tensor2D, { eps }));
+    const fused = (v: tf.Tensor) => standardizeBatch(v as tf.Tensor2D, eps);
+    close(fused(x).arraySync() as number[][], viaStats(x).arraySync() as number[][], 1e-6);
+    // A weighted sum, so the gradient is not the trivial zero of a plain sum.
+    const gFused = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(fused(v), w)))(x);
+    const gStats = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(viaStats(v), w)))(x);
+    close(gFused.arraySync() as number[][], gStats.arraySync() as number[][], 1e-5);
+    // And against central finite differences of the value, in float64 arithmetic.
+    const rows = x.arraySync() as number[][];
+    const weights = w.arraySync() as number[][];
+    const value = (m: number[][]) => {
+      let total = 0;
+      for (let j = 0; j < m[0].length; j++) {
+        const col = m.map((r) => r[j]);
+        const mean = col.reduce((a, b) => a + b, 0) / col.length;
+        const variance = col.reduce((a, b) => a + (b - mean) ** 2, 0) / col.length;
+        col.forEach((c, i) => (total += ((c - mean) / Math.sqrt(variance + eps)) * weights[i][j]));
+      }
+      return total;
+    };
+    const h = 1e-6;
+    const numeric = rows.map((r, i) => r.map((_, j) => {
+      const up = rows.map((q) => [...q]);
+      const down = rows.map((q) => [...q]);
+      up[i][j] += h;
+      down[i][j] -= h;
+      return (value(up) - value(down)) / (2 * h);
+    }));
+    close(gFused.arraySync() as number[][], numeric, 1e-3);
   });
 
   it('gradients flow through the batch statistics (the sum of a standardised column is constant)', () => {
@@ -43,7 +79,7 @@ describe('the one L2 normalisation and the one standardisation', () => {
     const x = tf.randomNormal([8, 4]) as tf.Tensor2D;
     await assertFlatTensorCount(3, () => {
       const stats = columnStats(x, { minStd: 1e-6 });
-      tf.dispose([standardize(x, stats), l2Normalize(x)]);
+      tf.dispose([standardize(x, stats), standardizeBatch(x, 1e-5), l2Normalize(x)]);
       disposeColumnStats(stats);
     });
     x.dispose();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_EPS, columnStats, standardize } from '../../../core/toolkit';
+import { BATCH_NORM_EPS, standardizeBatch } from '../../../core/toolkit';
 import { requireNonNegative, requirePaired, requirePositive } from './checks';
 import { offDiagonalSquaredSum } from './diagonal';
 
@@ -22,8 +22,8 @@ export function barlowTwinsLoss(z1: tf.Tensor2D, z2: tf.Tensor2D, lambda: number
   requirePositive('barlowTwinsLoss', 'eps', eps);
   return tf.tidy(() => {
     const n = z1.shape[0];
-    const a = standardize(z1, columnStats(z1, { eps }));
-    const b = standardize(z2, columnStats(z2, { eps }));
+    const a = standardizeBatch(z1, eps);
+    const b = standardizeBatch(z2, eps);
     const c = tf.div(tf.matMul(a, b, true, false), n) as tf.Tensor2D;
     const diag = tf.div(tf.sum(tf.mul(a, b), 0), n) as tf.Tensor1D; // Cᵢᵢ without a gather
     const onDiagonal = tf.sum(tf.square(tf.sub(diag, 1))) as tf.Scalar;
