@@ -11,8 +11,10 @@ export interface FailureReport {
   failed: number;
   /** Samples read, good and bad. */
   seen: number;
-  /** Bad samples the rule allows at this point: maxFraction × max(seen, minSeen). */
+  /** Bad samples the rule allows at this point: maxFraction × max(seen, minSeen), or maxFraction × seen once a full pass was read. */
   allowed: number;
+  /** Whether a whole pass over the data has been read (the fraction is then known, not estimated). */
+  fullPass: boolean;
   examples: FailureExample[];
 }
 
@@ -33,14 +35,20 @@ const round = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixe
  *
  *     bad > maxFraction × max(seen, minSeen)
  *
- * where `seen` counts every sample read so far, good and bad. The same test is made after
- * every sample and at the end of every pass, so nothing is judged differently at the end.
- * Before minSeen samples the allowance is maxFraction × minSeen (one bad image among the
- * first ten is not 10% of a dataset); maxFraction 0 makes any bad sample fatal.
+ * where `seen` counts every sample read so far, good and bad, after every sample. Before
+ * minSeen samples the allowance is maxFraction × minSeen: one bad image among the first ten
+ * is not evidence that 10% of a dataset is bad. Once a whole pass has been read (completePass),
+ * the fraction is no longer an estimate and the floor goes:
+ *
+ *     bad > maxFraction × seen
+ *
+ * so a dataset of 40 images with 1 bad one stops at the end of its first pass at 1% (2.5% > 1%).
+ * maxFraction 0 makes any bad sample fatal.
  */
 export class FailureTracker {
   private failed = 0;
   private seen = 0;
+  private fullPass = false;
   private readonly examples: FailureExample[] = [];
 
   constructor(
@@ -72,9 +80,15 @@ export class FailureTracker {
     this.check();
   }
 
+  /** A whole pass over the data has been read: from now on the fraction is judged exactly. Checks at once. */
+  completePass(): void {
+    this.fullPass = true;
+    this.check();
+  }
+
   /** Bad samples allowed now. */
   allowed(): number {
-    return this.maxFraction * Math.max(this.seen, this.minSeen);
+    return this.maxFraction * (this.fullPass ? this.seen : Math.max(this.seen, this.minSeen));
   }
 
   /** Throws the DataError that stops a run when there are more bad samples than allowed. */
@@ -93,7 +107,7 @@ export class FailureTracker {
   }
 
   report(): FailureReport {
-    return { failed: this.failed, seen: this.seen, allowed: this.allowed(), examples: this.examples.map((e) => ({ ...e })) };
+    return { failed: this.failed, seen: this.seen, allowed: this.allowed(), fullPass: this.fullPass, examples: this.examples.map((e) => ({ ...e })) };
   }
 
   private counts(): string {
@@ -102,6 +116,7 @@ export class FailureTracker {
 
   private allowance(): string {
     if (this.maxFraction === 0) return '0: any bad sample is fatal';
-    return `${pct(this.maxFraction)} × max(${this.seen} seen, ${this.minSeen}) = ${round(this.allowed())} bad samples`;
+    const base = this.fullPass ? `${this.seen} seen, a full pass` : `max(${this.seen} seen, ${this.minSeen})`;
+    return `${pct(this.maxFraction)} × ${base} = ${round(this.allowed())} bad samples`;
   }
 }

@@ -29,7 +29,8 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /**
    * Bad samples (see FailureTracker) are skipped and counted; the run stops with a DataError as
-   * soon as bad > maxFailureFraction × max(samples seen, minSamplesForFailureCheck). 0: any is fatal.
+   * soon as bad > maxFailureFraction × max(samples seen, minSamplesForFailureCheck), and without the
+   * floor once a whole pass has been read. 0: any is fatal.
    */
   maxFailureFraction: number;
   /** The sample count the allowance starts from. Default: FailureTracker.defaultMinSeen(maxFailureFraction). */
@@ -173,7 +174,9 @@ export class DataLoader {
       if (!item) break;
       if (item.kind === 'error') throw item.error;
       if (item.kind === 'epoch-end') {
-        this.failures.check();
+        // A pass read from its first sample is the whole dataset: its fraction is exact.
+        if (item.fromStart) this.failures.completePass();
+        else this.failures.check();
         if (parts.length > 0 && this.dropLast) parts.length = 0;
         if (parts.length > 0) return this.toBatch(parts);
         if (this.options.repeat && item.fromStart && this.lastDeliveredEpoch !== item.epoch) {

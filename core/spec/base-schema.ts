@@ -60,7 +60,7 @@ export function baseSchema(): JsonSchema {
             maximum: 1,
             default: 0.01,
             description:
-              'Bad samples (image missing, unreadable, undecodable, truncated, empty or over the pixel limit; path leaving the image root; caption bytes not UTF-8; tar member cut short) are skipped and counted; the run stops with a DataError (exit 2) as soon as bad > maxFailureFraction × max(samples seen, 10 / maxFailureFraction clamped to 20..1000). 0: any bad sample is fatal.',
+              'Bad samples (image missing, unreadable, undecodable, truncated, empty or over the pixel limit; path leaving the image root; caption bytes not UTF-8; tar member cut short) are skipped and counted; the run stops with a DataError (exit 2) as soon as bad > maxFailureFraction × max(samples seen, 10 / maxFailureFraction clamped to 20..1000), and as soon as bad > maxFailureFraction × samples seen once a whole pass has been read. 0: any bad sample is fatal.',
           },
         },
       },

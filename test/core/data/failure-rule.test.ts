@@ -1,6 +1,7 @@
 /**
  * The bad-sample rule (README, "Bad samples"): bad > maxFailureFraction × max(seen, minimum)
- * stops the run, judged after every sample; the summary line states the same allowance.
+ * stops the run, judged after every sample, and bad > maxFailureFraction × seen once a whole
+ * pass has been read; the summary line states the allowance it was judged against.
  */
 import { strict as assert } from 'node:assert';
 import { FailureTracker } from '../../../core/data/failures';
@@ -15,11 +16,40 @@ describe('the bad-sample rule (FailureTracker)', () => {
     assert.deepEqual([0, 0.0001, 0.001, 0.01, 0.1, 0.5, 1].map(FailureTracker.defaultMinSeen), [1, 1000, 1000, 1000, 100, 20, 20]);
   });
 
-  it('lets 1 bad sample among 40 through at 1% and says so in the summary (the run the issue reported)', () => {
+  it('mid-pass, lets 1 bad sample among the first 40 through at 1% (the floor), and says so in the summary', () => {
     const t = tracker(0.01);
     for (let i = 0; i < 39; i++) t.recordSuccess();
     t.recordFailure('a.jpg', 'truncated');
     assert.equal(t.summary(), '1 of 40 samples were bad and skipped (2.50%); within data.maxFailureFraction (1.00% × max(40 seen, 1000) = 10 bad samples)');
+  });
+
+  it('stops a dataset of 40 with 1 bad image at the end of its first pass at 1% (the run the issue reported)', () => {
+    const t = tracker(0.01);
+    for (let i = 0; i < 39; i++) t.recordSuccess();
+    t.recordFailure('a.jpg', 'truncated');
+    assert.throws(
+      () => t.completePass(),
+      (err: unknown) =>
+        err instanceof DataError &&
+        err.message === '1 of 40 samples were bad and skipped (2.50%), more than data.maxFailureFraction allows (1.00% × 40 seen, a full pass = 0.40 bad samples); first: a.jpg: truncated',
+    );
+    assert.equal(t.report().fullPass, true);
+  });
+
+  it('after a full pass, keeps judging the exact fraction (no floor), and accepts what is within it', () => {
+    const t = tracker(0.05);
+    for (let i = 0; i < 38; i++) t.recordSuccess();
+    t.recordFailure('a.jpg', 'truncated');
+    t.recordFailure('b.jpg', 'truncated'); // 2 of 40: exactly 5%
+    t.completePass();
+    assert.equal(t.summary(), '2 of 40 samples were bad and skipped (5.00%); within data.maxFailureFraction (5.00% × 40 seen, a full pass = 2 bad samples)');
+    // The second epoch sees the same bad images again: the fraction stays 5%, within the limit.
+    for (let i = 0; i < 38; i++) t.recordSuccess();
+    t.recordFailure('a.jpg', 'truncated');
+    t.recordFailure('b.jpg', 'truncated');
+    t.completePass();
+    // A third bad one in the next pass, early on, breaks the exact rule at once (floor would have allowed 10).
+    assert.throws(() => t.recordFailure('c.jpg', 'zero bytes'), /^DataError: 5 of 81 samples were bad and skipped \(6\.17%\), more than data\.maxFailureFraction allows \(5\.00% × 81 seen, a full pass = 4\.05 bad samples\)/);
   });
 
   it('at 1%, stops at the eleventh bad sample among the first thousand, naming the first three offenders', () => {

@@ -147,7 +147,7 @@ describe('DataLoader', () => {
     assert.ok(lines.some((l) => l.includes('skipping cut.jpg')));
   });
 
-  it('stops with a DataError as soon as bad samples exceed maxFailureFraction × max(seen, minimum)', async () => {
+  it('stops with a DataError as soon as bad samples exceed maxFailureFraction × max(seen, minimum), or × seen at the end of a whole pass', async () => {
     const items: Sample[] = samples.map((s, i) =>
       i % 3 === 0 ? { key: `bad${i}`, image: { kind: 'encoded', bytes: NOT_AN_IMAGE, origin: `bad${i}.png` } } : s,
     );
@@ -159,13 +159,18 @@ describe('DataLoader', () => {
     );
     await assert.rejects(early.next(), DataError); // and it stays failed
     await early.close();
-    // The same test at the end of the pass: 4 of 10 is within 30% of max(10, 34) = 10.2, and the summary says so.
-    const tolerant = new DataLoader(new ArrayDataset(items), options({ shuffle: false, batchSize: 20, maxFailureFraction: 0.3 }));
+    // At the end of a whole pass the fraction is exact and the floor goes: 4 of 10 passed the
+    // sample-by-sample test at 30% (of max(seen, 34)) but is more than 30% of the 10 read.
+    const whole = new DataLoader(new ArrayDataset(items), options({ shuffle: false, batchSize: 20, maxFailureFraction: 0.3 }));
+    await assert.rejects(whole.next(), /^DataError: 4 of 10 samples were bad and skipped \(40\.0%\), more than data\.maxFailureFraction allows \(30\.0% × 10 seen, a full pass = 3 bad samples\)/);
+    await whole.close();
+    // At 40% the pass is within the allowance, and the summary says what it was judged against.
+    const tolerant = new DataLoader(new ArrayDataset(items), options({ shuffle: false, batchSize: 20, maxFailureFraction: 0.4 }));
     const batch = (await tolerant.next())!;
     batch.images.dispose();
     assert.equal(batch.keys.length, 6);
     assert.equal(await tolerant.next(), undefined);
-    assert.equal(tolerant.failureSummary(), '4 of 10 samples were bad and skipped (40.0%); within data.maxFailureFraction (30.0% × max(10 seen, 34) = 10.20 bad samples)');
+    assert.equal(tolerant.failureSummary(), '4 of 10 samples were bad and skipped (40.0%); within data.maxFailureFraction (40.0% × 10 seen, a full pass = 4 bad samples)');
     await tolerant.close();
     // 0: the first bad sample is fatal.
     const strict = new DataLoader(new ArrayDataset(items), options({ shuffle: false, maxFailureFraction: 0 }));
