@@ -10,6 +10,7 @@ import { AdamW } from './optim/adamw';
 import { learningRate } from './schedule';
 import { TrainingCheckpoints } from './train-checkpoints';
 import { trainStep, type TrainState } from './train-step';
+import { Throughput } from './throughput';
 
 export interface TrainerOptions {
   runDir: string;
@@ -82,14 +83,17 @@ export class Trainer {
       if (!batch) throw new TrainingError(`step ${ctx.step}: the training data ran out`);
       return batch;
     };
+    // Measured once here, so every hook reports the same img/s.
+    const throughput = new Throughput(spec.train.logEvery);
     let end: { status: RunEnd; error?: Error };
     try {
       await this.hooks.beforeRun(ctx);
+      throughput.restart();
       let status: RunEnd = 'FINISHED';
       while (this.state.step < total) {
         const lr = learningRate(this.state.step, total, spec.optimizer.lr, spec.schedule);
         const out = await trainStep(this.trainState, { step: this.state.step, totalSteps: total }, nextBatch, lr);
-        const report: StepReport = { loss: out.total, losses: Object.fromEntries(slots.map((s, i) => [s.label, out.losses[i]])), metrics: out.metrics, lr, images: out.images };
+        const report: StepReport = { loss: out.total, losses: Object.fromEntries(slots.map((s, i) => [s.label, out.losses[i]])), metrics: out.metrics, lr, images: out.images, imagesPerSecond: throughput.record(this.state.step + 1, total, out.images) };
         this.hooks.checkStep(ctx, report);
         this.state.step += 1;
         this.state.lossCurve.push(out.total);

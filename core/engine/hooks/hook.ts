@@ -15,6 +15,8 @@ export interface StepReport {
   lr: number;
   /** Images the step consumed (all micro-batches). */
   images: number;
+  /** Images per second over the current `logEvery` window, measured once by the loop (Throughput). */
+  imagesPerSecond: number;
 }
 
 export type RunEnd = Exclude<RunStatus, 'RUNNING'>;

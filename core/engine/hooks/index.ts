@@ -49,7 +49,7 @@ export function trainingHooks(exp: Experiment, settings: HookSettings): Training
     // Tests count tensors here: the step is fully applied and nothing else has run yet.
     settings.onStepEnd && new StepEndCallback(settings.onStepEnd),
     // Before the other outputs; at the end it stops the bar before the final evaluation prints.
-    new ProgressHook(progress, train.logEvery),
+    new ProgressHook(progress),
     new MetricsFile(path.join(settings.runDir, 'metrics.jsonl')),
     exp.tracker && new TrackerHook(exp.tracker, train.logEvery),
     // Before checkpointing: it decides whether this step (or the final one) is the best and

@@ -12,7 +12,7 @@ export function advance(ctx: RunContext, loss = 1): void {
 }
 
 export function report(over: Partial<StepReport> = {}): StepReport {
-  return { loss: 0.5, losses: { clip: 0.25, simclr: 0.5 }, metrics: { 'clip/clip_acc': 12.5 }, lr: 1e-3, images: 8, ...over };
+  return { loss: 0.5, losses: { clip: 0.25, simclr: 0.5 }, metrics: { 'clip/clip_acc': 12.5 }, lr: 1e-3, images: 8, imagesPerSecond: 8, ...over };
 }
 
 /** A clock the test moves by hand (milliseconds). */

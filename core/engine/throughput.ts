@@ -1,7 +1,8 @@
 /**
  * Images per second over a window that restarts every `everySteps` steps and at the last
- * step (the tracker's cadence), so the progress line and the tracker's `img_per_s` measure
- * the same stretch of training.
+ * step (the tracker's cadence). The training loop measures it once per step and hands it to
+ * every hook in the step's report, so the progress line and the tracker's `img_per_s` are
+ * the same figure.
  */
 export class Throughput {
   private windowStart = 0;

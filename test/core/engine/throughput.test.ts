@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { Throughput } from '../../../../core/engine/hooks/throughput';
-import { manualClock } from './fake-run';
+import { Throughput } from '../../../core/engine/throughput';
+import { manualClock } from './hooks/fake-run';
 
-describe('hooks: throughput window', () => {
+describe('throughput window (measured once per step by the training loop)', () => {
   it('measures images per second since the window started, restarting every N steps and at the last', () => {
     const clock = manualClock();
     const t = new Throughput(2, clock.now);
