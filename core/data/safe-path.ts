@@ -1,6 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** Whether `target` lies strictly inside `root` (both absolute): compared by path segments, so `..cover.jpg` is inside. */
+function isStrictlyInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
 /**
  * Resolves `relative` inside `root`, or returns undefined when it would land outside it
  * (`../../etc/passwd`, an absolute path elsewhere). The check is lexical: a manifest names
@@ -10,9 +16,7 @@ export function resolveInside(root: string, relative: string): string | undefine
   if (relative.length === 0 || relative.includes('\0')) return undefined;
   const absRoot = path.resolve(root);
   const target = path.resolve(absRoot, relative);
-  const rel = path.relative(absRoot, target);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-  return target;
+  return isStrictlyInside(absRoot, target) ? target : undefined;
 }
 
 /**
@@ -22,7 +26,6 @@ export function resolveInside(root: string, relative: string): string | undefine
  */
 export async function realPathInside(realRoot: string, file: string): Promise<{ ok: true; path: string } | { ok: false; reason: string }> {
   const real = await fs.promises.realpath(file);
-  const rel = path.relative(realRoot, real);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return { ok: false, reason: `resolves through a symlink to ${real}, outside the image root ${realRoot}` };
+  if (!isStrictlyInside(realRoot, real)) return { ok: false, reason: `resolves through a symlink to ${real}, outside the image root ${realRoot}` };
   return { ok: true, path: real };
 }
