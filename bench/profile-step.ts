@@ -30,11 +30,11 @@ async function main(): Promise<void> {
   const byShape = process.argv.includes('--shapes');
   const step = await benchStep(model, batch, backend);
   let phases: StepPhases = { prepare: 0, forwardBackward: 0, optimizer: 0 };
-  const one = (): void => {
-    phases = step();
+  const one = async (): Promise<void> => {
+    phases = await step();
   };
-  one();
-  one();
+  await one();
+  await one();
   const plain = { ...phases };
   const t0 = performance.now();
   const info = await tf.profile(one);

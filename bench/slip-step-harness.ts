@@ -25,7 +25,7 @@ export interface StepPhases {
 }
 
 /** Builds the benchmark model on `backend` and returns a function that runs one step. */
-export async function benchStep(model: string, batch: number, backend: string): Promise<() => StepPhases> {
+export async function benchStep(model: string, batch: number, backend: string): Promise<() => Promise<StepPhases>> {
   const registry = new PluginRegistry();
   registry.registerAll(builtinPlugins, 'builtin');
   const spec = path.resolve(__dirname, '..', '..', 'bench', 'specs', `slip-${model}.json`);
@@ -38,7 +38,7 @@ export async function benchStep(model: string, batch: number, backend: string): 
   const size = exp.spec.data.imageSize;
   const rng = new Rng(0);
   const captions = Array.from({ length: batch }, (_, i) => `a photo of a small red circle number ${i} on the left of a blue square`);
-  return () => {
+  return async () => {
     const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const fake: Batch = { images, captions, labels: new Int32Array(batch).fill(-1), keys: captions, position: { epoch: 0, offset: 0 } };
     let t = performance.now();
@@ -46,7 +46,7 @@ export async function benchStep(model: string, batch: number, backend: string): 
     images.dispose();
     const prepare = performance.now() - t;
     t = performance.now();
-    const out = plainStep({ model: exp.model, slots: exp.slots, params, step: 0, totalSteps: 100 }, sb);
+    const out = await plainStep({ model: exp.model, slots: exp.slots, params, step: 0, totalSteps: 100 }, sb);
     disposeStepBatch(sb);
     const forwardBackward = performance.now() - t;
     t = performance.now();

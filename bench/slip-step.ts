@@ -33,9 +33,9 @@ const root = path.resolve(__dirname, '..', '..');
 /** Runs in a child: times `steps` SLIP steps (after one warm-up) on one backend. */
 async function child(backend: string, model: string, batch: number, steps: number): Promise<Figures> {
   const one = await benchStep(model, batch, backend);
-  one();
+  await one();
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) one();
+  for (let i = 0; i < steps; i++) await one();
   const ms = (performance.now() - t0) / steps;
   const peakGiB = process.resourceUsage().maxRSS / 2 ** 20;
   const matmul = await measureMatmulRate(1024, 500);

@@ -15,9 +15,11 @@ function candidateFor(name: BackendName, candidates: readonly BackendCandidate[]
 }
 
 /** Probes one candidate and, when it is available, makes it the selected backend. */
-async function tryCandidate(candidate: BackendCandidate): Promise<BackendProbe> {
+async function tryCandidate(candidate: BackendCandidate, auto: boolean): Promise<BackendProbe> {
   const probe = await candidate.probe();
   if (!probe.available) return probe;
+  // A software device is slower than the CPU backends: only a spec that names it gets it.
+  if (auto && probe.software) return { ...probe, available: false, reason: `${probe.reason}; auto does not pick a software device` };
   try {
     await candidate.activate();
     return probe;
@@ -35,7 +37,7 @@ export async function selectFrom(request: BackendRequest, log: Logger, candidate
   const order = request === 'auto' ? AUTO_ORDER : [request];
   const probes: BackendProbe[] = [];
   for (const name of order) {
-    const probe = await tryCandidate(candidateFor(name, candidates));
+    const probe = await tryCandidate(candidateFor(name, candidates), request === 'auto');
     probes.push(probe);
     if (!probe.available) continue;
     for (const skipped of probes.slice(0, -1)) log.info(`backend ${skipped.name} skipped: ${skipped.reason}`);

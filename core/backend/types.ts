@@ -9,6 +9,8 @@ export interface BackendProbe {
   reason: string;
   /** Versions and sources behind the backend, for `slipkit doctor` and run metadata (e.g. `libtensorflow`). */
   details?: Readonly<Record<string, string>>;
+  /** True when the backend runs on a software device (WebGPU on lavapipe): `auto` never picks it. */
+  software?: boolean;
 }
 
 export interface BackendSelection {

@@ -34,6 +34,21 @@ interface DawnModule {
 
 let probed: Promise<BackendProbe> | undefined;
 
+/**
+ * The environment switch that lets the probe accept a software adapter (Mesa's lavapipe,
+ * SwiftShader). Off by default: a software adapter is slower than wasm, so `auto` must not
+ * pick it; the tests and CI set it to run real WebGPU on the CPU.
+ */
+export const SOFTWARE_SWITCH = 'SLIPKIT_WEBGPU_ALLOW_SOFTWARE';
+
+function softwareAllowed(): boolean {
+  return /^(1|true|yes)$/i.test(process.env[SOFTWARE_SWITCH] ?? '');
+}
+
+function isSoftwareAdapter(adapter: GpuAdapter, name: string): boolean {
+  return adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe/i.test(name);
+}
+
 const unavailable = (reason: string): BackendProbe => ({ name: 'webgpu', available: false, reason });
 
 async function probeWebgpu(): Promise<BackendProbe> {
@@ -54,8 +69,9 @@ async function probeWebgpu(): Promise<BackendProbe> {
   }
   if (!adapter) return unavailable('Dawn found no WebGPU adapter (no usable GPU driver)');
   const name = adapterName(adapter);
-  if (adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(name)) {
-    return unavailable(`only a software adapter (${name}); wasm is faster`);
+  const software = isSoftwareAdapter(adapter, name);
+  if (software && !softwareAllowed()) {
+    return unavailable(`only a software adapter (${name}); wasm is faster (${SOFTWARE_SWITCH}=1 allows it when the spec names webgpu)`);
   }
   exposeNavigatorGpu(gpu, dawn.module.globals);
   const backend = loadModule<unknown>('@tensorflow/tfjs-backend-webgpu');
@@ -78,7 +94,8 @@ async function probeWebgpu(): Promise<BackendProbe> {
   return {
     name: 'webgpu',
     available: true,
-    reason: `Dawn ${version} on ${name}`,
+    software,
+    reason: `Dawn ${version} on ${name}${software ? ` (software adapter, allowed by ${SOFTWARE_SWITCH})` : ''}`,
     details: { package: `webgpu ${version}`, adapter: name, tfjsBackend: `@tensorflow/tfjs-backend-webgpu ${installedVersion('@tensorflow/tfjs-backend-webgpu') ?? '?'}` },
   };
 }

@@ -2,21 +2,27 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
 import type { SafeTensor } from './safetensors';
 
-/** Parameters as safetensors entries in PyTorch layout (linear weights transposed to [out, in]). */
-export function exportWeights(params: readonly NamedVariable[]): Map<string, SafeTensor> {
+/**
+ * Parameters as safetensors entries in PyTorch layout (linear weights transposed to [out, in]).
+ * Read asynchronously: a GPU backend (webgpu in Node) cannot read synchronously.
+ */
+export async function exportWeights(params: readonly NamedVariable[]): Promise<Map<string, SafeTensor>> {
   const out = new Map<string, SafeTensor>();
   for (const p of params) {
     const t = p.transposeForTorch ? tf.transpose(p.variable) : p.variable;
-    out.set(p.name, { dtype: 'F32', shape: t.shape.slice(), data: t.dataSync() as Float32Array });
-    if (t !== p.variable) t.dispose();
+    try {
+      out.set(p.name, { dtype: 'F32', shape: t.shape.slice(), data: (await t.data()) as Float32Array });
+    } finally {
+      if (t !== p.variable) t.dispose();
+    }
   }
   return out;
 }
 
 /** Plain tensors (optimizer slots, ...) as safetensors entries, unchanged. */
-export function exportTensors(tensors: ReadonlyMap<string, tf.Tensor>): Map<string, SafeTensor> {
+export async function exportTensors(tensors: ReadonlyMap<string, tf.Tensor>): Promise<Map<string, SafeTensor>> {
   const out = new Map<string, SafeTensor>();
-  for (const [name, t] of tensors) out.set(name, { dtype: 'F32', shape: t.shape.slice(), data: t.dataSync() as Float32Array });
+  for (const [name, t] of tensors) out.set(name, { dtype: 'F32', shape: t.shape.slice(), data: (await t.data()) as Float32Array });
   return out;
 }
 

@@ -46,12 +46,17 @@ function totalLoss(ctx: Context, src: FeatureSources, keepLosses: tf.Scalar[], k
   return total!;
 }
 
-/** Reads all kept scalars with one device sync, then frees them. */
-function readScalars(total: tf.Scalar, losses: tf.Scalar[], metrics: Map<string, tf.Scalar>): Omit<StepOutcome, 'grads'> {
+/**
+ * Reads all kept scalars with one asynchronous device read, then frees them. Never a
+ * synchronous read: tfjs-backend-webgpu cannot read synchronously in Node (it reaches for
+ * OffscreenCanvas), and on any GPU a synchronous read stalls the queue.
+ */
+async function readScalars(total: tf.Scalar, losses: tf.Scalar[], metrics: Map<string, tf.Scalar>): Promise<Omit<StepOutcome, 'grads'>> {
   const all = [total, ...losses, ...metrics.values()];
   const stacked = tf.tidy(() => tf.stack(all.map((s) => tf.reshape(tf.cast(s, 'float32'), []))));
-  const values = stacked.dataSync() as Float32Array;
-  tf.dispose([stacked, ...all]);
+  tf.dispose(all);
+  const values = (await stacked.data()) as Float32Array;
+  stacked.dispose();
   const names = [...metrics.keys()];
   return {
     total: values[0],
@@ -84,7 +89,7 @@ function nameGrads(params: readonly NamedVariable[], grads: tf.NamedTensorMap, i
 }
 
 /** The plain step: one tape over encoders, projections and objectives for the whole batch. */
-export function plainStep(ctx: Context, batch: StepBatch): StepOutcome {
+export async function plainStep(ctx: Context, batch: StepBatch): Promise<StepOutcome> {
   const losses: tf.Scalar[] = [];
   const metrics = new Map<string, tf.Scalar>();
   const { value, grads } = tf.variableGrads(() => {
@@ -108,7 +113,7 @@ export function plainStep(ctx: Context, batch: StepBatch): StepOutcome {
     };
     return totalLoss(ctx, src, losses, metrics);
   }, ctx.params.map((p) => p.variable));
-  return { grads: nameGrads(ctx.params, grads), ...readScalars(value, losses, metrics) };
+  return { grads: nameGrads(ctx.params, grads), ...(await readScalars(value, losses, metrics)) };
 }
 
 function chunks(n: number, size: number): Array<[number, number]> {
@@ -124,7 +129,7 @@ function chunks(n: number, size: number): Array<[number, number]> {
  * projections/heads and for the cached features; 3) re-encode chunk by chunk with a tape and
  * backpropagate the cached feature gradients (∑ features·∂L/∂features) into the encoders.
  */
-export function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: number, encoderParams: { image: NamedVariable[]; text: NamedVariable[] }): StepOutcome {
+export async function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: number, encoderParams: { image: NamedVariable[]; text: NamedVariable[] }): Promise<StepOutcome> {
   const { model } = ctx;
   const batchSize = [...batch.views.values()][0]?.shape[0] ?? batch.text?.ids.shape[0] ?? 0;
   const parts = chunks(batchSize, chunkSize);
@@ -192,5 +197,5 @@ export function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: number,
   }
   tf.dispose([...featureGrads.values()]);
   for (const v of featureVars) v.dispose();
-  return { grads: out, ...readScalars(value, losses, metrics) };
+  return { grads: out, ...(await readScalars(value, losses, metrics)) };
 }

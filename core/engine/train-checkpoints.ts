@@ -23,12 +23,16 @@ export class TrainingCheckpoints {
   }
 
   /** Writes a checkpoint of `state` as `last` (and `best`); returns its directory. */
-  save(state: TrainingState, best: boolean): string {
+  async save(state: TrainingState, best: boolean): Promise<string> {
     state.rng.augment = this.augmentRng.state();
     const optimizerState = this.optimizer.stateTensors();
-    const optimizer = exportTensors(optimizerState);
-    tf.dispose([...optimizerState.values()]);
-    return this.store.save({ weights: exportWeights(this.weights), optimizer, state, spec: this.spec }, best ? ['last', 'best'] : ['last']);
+    let optimizer;
+    try {
+      optimizer = await exportTensors(optimizerState);
+    } finally {
+      tf.dispose([...optimizerState.values()]);
+    }
+    return this.store.save({ weights: await exportWeights(this.weights), optimizer, state, spec: this.spec }, best ? ['last', 'best'] : ['last']);
   }
 
   /** Loads a checkpoint's weights, optimizer moments and augmentation stream; returns (a copy of) its training state. */

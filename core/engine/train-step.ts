@@ -73,7 +73,7 @@ export async function trainStep(s: TrainState, at: { step: number; totalSteps: n
     batch.images.dispose();
     let out: StepOutcome;
     try {
-      out = spec.train.gradCache ? gradCacheStep(ctx, stepBatch, spec.train.gradCache.chunkSize, s.encoderParams) : plainStep(ctx, stepBatch);
+      out = await (spec.train.gradCache ? gradCacheStep(ctx, stepBatch, spec.train.gradCache.chunkSize, s.encoderParams) : plainStep(ctx, stepBatch));
     } finally {
       disposeStepBatch(stepBatch);
     }
@@ -84,7 +84,7 @@ export async function trainStep(s: TrainState, at: { step: number; totalSteps: n
   }
   const result = acc!;
   if (micro > 1) average(result, micro);
-  if (spec.optimizer.clipGradNorm) result.metrics.grad_norm = clipGlobalNorm(result.grads, spec.optimizer.clipGradNorm);
+  if (spec.optimizer.clipGradNorm) result.metrics.grad_norm = await clipGlobalNorm(result.grads, spec.optimizer.clipGradNorm);
   s.optimizer.apply(result.grads, lr);
   tf.dispose([...result.grads.values()]);
   return { total: result.total, losses: result.losses, metrics: result.metrics, images, position: position! };

@@ -26,11 +26,15 @@ export async function collectFeatures(dataset: Dataset, embed: ImageFeatureFn, o
   const labels: number[] = [];
   const keys: string[] = [];
   let dim = -1;
-  await forEachBatch(dataset, options, (batch) => {
+  await forEachBatch(dataset, options, async (batch) => {
     const rows = tf.tidy(() => embed(batch.images));
     dim = rows.shape[1];
-    chunks.push(rows.dataSync() as Float32Array);
-    rows.dispose();
+    try {
+      // Asynchronous: a GPU backend (webgpu in Node) cannot read synchronously.
+      chunks.push((await rows.data()) as Float32Array);
+    } finally {
+      rows.dispose();
+    }
     labels.push(...batch.labels);
     keys.push(...batch.keys);
   });

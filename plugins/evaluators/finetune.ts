@@ -112,7 +112,7 @@ export class FinetuneEvaluator implements Evaluator {
     const variables = params.map((p) => p.variable);
     const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
     /** One AdamW step on a batch; returns its loss. */
-    const trainStep = (images: tf.Tensor4D, labels: Int32Array, stepLr: number): number => {
+    const trainStep = async (images: tf.Tensor4D, labels: Int32Array, stepLr: number): Promise<number> => {
       const { value, grads } = tf.variableGrads(() => {
         const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
         return tf.losses.softmaxCrossEntropy(targets, logits(images)) as tf.Scalar;
@@ -122,7 +122,8 @@ export class FinetuneEvaluator implements Evaluator {
         const present = Object.entries(grads).filter((entry): entry is [string, tf.Tensor] => entry[1] !== null);
         // tidy: AdamW creates its moment variables lazily from zerosLike tensors it does not free.
         tf.tidy(() => optimizer.apply(new Map(present.map(([id, g]) => [nameOf.get(id)!, g])), stepLr));
-        return value.dataSync()[0];
+        // Asynchronous: a GPU backend (webgpu in Node) cannot read synchronously.
+        return (await value.data())[0];
       } finally {
         tf.dispose([value, ...Object.values(grads).filter((g): g is tf.Tensor => g !== null)]);
       }
@@ -136,7 +137,7 @@ export class FinetuneEvaluator implements Evaluator {
         try {
           checkLabels(batch.labels, numClasses, 'finetune trainDataset');
           const stepLr = learningRate(step, steps, lr, { type: 'cosine', warmupSteps, startLr: 0, endLr: 0 });
-          loss = trainStep(batch.images, batch.labels, stepLr);
+          loss = await trainStep(batch.images, batch.labels, stepLr);
         } finally {
           batch.images.dispose();
         }

@@ -57,7 +57,7 @@ export class LinearProbeEvaluator implements Evaluator {
       checkLabels(train.labels, numClasses, `${this.path}.trainDataset`);
       checkLabels(test.labels, numClasses, `${this.path}.dataset`);
       ctx.log.debug(`linear probe on ${train.labels.length} x ${train.features.shape[1]} features, ${numClasses} classes`);
-      const result = linearProbe(train, test, {
+      const result = await linearProbe(train, test, {
         numClasses,
         weightDecays: this.options.weightDecays,
         validationFraction: this.options.validationFraction,

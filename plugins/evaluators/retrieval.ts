@@ -54,8 +54,8 @@ export class RetrievalEvaluator implements Evaluator {
     let texts: tf.Tensor2D | undefined;
     try {
       texts = embedTexts(model, images.keys.map((key) => recorded.firstCaption(key)), this.options.batchSize);
-      const imageToText = pairedRetrievalRanks(images.features, texts, this.options.batchSize);
-      const textToImage = pairedRetrievalRanks(texts, images.features, this.options.batchSize);
+      const imageToText = await pairedRetrievalRanks(images.features, texts, this.options.batchSize);
+      const textToImage = await pairedRetrievalRanks(texts, images.features, this.options.batchSize);
       const out: Record<string, number> = {};
       for (const k of this.options.recallAt) {
         out[`image_to_text_r${k}`] = recallAtK(imageToText, k);

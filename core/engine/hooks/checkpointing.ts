@@ -4,7 +4,7 @@ import type { RunContext, RunEnd, TrainingHook } from './hook';
 
 /** Writes a checkpoint of the run's state (weights, optimizer, random streams); `best` also moves the best pointer. */
 export interface CheckpointWriter {
-  save(state: TrainingState, best: boolean): string;
+  save(state: TrainingState, best: boolean): string | Promise<string>;
 }
 
 /**
@@ -22,20 +22,21 @@ export class Checkpointing implements TrainingHook {
     private readonly log: Pick<Logger, 'debug'>,
   ) {}
 
-  afterStep(ctx: RunContext): void {
+  async afterStep(ctx: RunContext): Promise<void> {
     const request = ctx.takeCheckpointRequest();
     const due = this.checkpointEvery > 0 && ctx.step % this.checkpointEvery === 0 && !ctx.isLastStep;
-    if (request || due) this.save(ctx, request?.best ?? false);
+    if (request || due) await this.save(ctx, request?.best ?? false);
   }
 
-  afterRun(ctx: RunContext, end: RunEnd): void {
-    if (end === 'FINISHED') this.save(ctx, ctx.takeCheckpointRequest()?.best ?? false);
-    else if (end === 'KILLED' && this.savedAt !== ctx.step) this.save(ctx, false);
+  async afterRun(ctx: RunContext, end: RunEnd): Promise<void> {
+    if (end === 'FINISHED') await this.save(ctx, ctx.takeCheckpointRequest()?.best ?? false);
+    else if (end === 'KILLED' && this.savedAt !== ctx.step) await this.save(ctx, false);
   }
 
-  private save(ctx: RunContext, best: boolean): void {
-    const dir = this.writer.save(ctx.state, best);
+  private async save(ctx: RunContext, best: boolean): Promise<void> {
+    // Reading the weights back from the device is asynchronous (a GPU backend cannot read synchronously).
+    const saving = this.writer.save(ctx.state, best);
     this.savedAt = ctx.step;
-    this.log.debug(`checkpoint ${dir}`);
+    this.log.debug(`checkpoint ${await saving}`);
   }
 }

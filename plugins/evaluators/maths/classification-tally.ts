@@ -8,7 +8,7 @@ import { DataError } from '../../../core/toolkit';
  * higher scores, keeps a class with no kNN votes from counting as a top-5 hit when fewer
  * than five classes got votes.
  */
-export function trueClassRanks(scores: tf.Tensor2D, labels: Int32Array): Int32Array {
+export async function trueClassRanks(scores: tf.Tensor2D, labels: Int32Array): Promise<Int32Array> {
   const [batch, numClasses] = scores.shape;
   if (labels.length !== batch) throw new Error(`trueClassRanks: ${labels.length} labels for ${batch} rows`);
   const ranks = tf.tidy(() => {
@@ -20,9 +20,12 @@ export function trueClassRanks(scores: tf.Tensor2D, labels: Int32Array): Int32Ar
     const outranks = tf.logicalOr(tf.greater(scores, trueScore), tf.logicalAnd(tf.equal(scores, trueScore), before));
     return tf.sum(tf.cast(outranks, 'int32'), 1);
   });
-  const out = ranks.dataSync() as Int32Array;
-  ranks.dispose();
-  return Int32Array.from(out);
+  try {
+    // Asynchronous: a GPU backend (webgpu in Node) cannot read synchronously.
+    return Int32Array.from((await ranks.data()) as Int32Array);
+  } finally {
+    ranks.dispose();
+  }
 }
 
 /**
@@ -51,11 +54,11 @@ export class ClassificationTally {
   }
 
   /** Adds a batch: `scores` [B, numClasses] (higher is better), `labels` the true classes. */
-  add(scores: tf.Tensor2D, labels: Int32Array): void {
+  async add(scores: tf.Tensor2D, labels: Int32Array): Promise<void> {
     if (scores.shape[1] !== this.numClasses) {
       throw new Error(`ClassificationTally: scores have ${scores.shape[1]} classes, expected ${this.numClasses}`);
     }
-    this.addRanks(trueClassRanks(scores, labels), labels);
+    this.addRanks(await trueClassRanks(scores, labels), labels);
   }
 
   /** Adds precomputed ranks (see trueClassRanks). */

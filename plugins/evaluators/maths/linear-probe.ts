@@ -44,13 +44,13 @@ function rowsOf(data: LabelledFeatures, indices: Int32Array): LabelledFeatures {
 const MIN_STD = 1e-6;
 
 /** Standardises with statistics of `fitOn`, fits a logistic regression, returns it with the standardised eval features. */
-function fitStandardized<T>(
+async function fitStandardized<T>(
   fitOn: LabelledFeatures,
   l2: number,
   options: LinearProbeOptions,
   warmStart: Float64Array | undefined,
-  use: (fit: LogisticFit, standardizeRows: (x: tf.Tensor2D) => tf.Tensor2D) => T,
-): T {
+  use: (fit: LogisticFit, standardizeRows: (x: tf.Tensor2D) => tf.Tensor2D) => Promise<T>,
+): Promise<T> {
   const scaler = columnStats(fitOn.features, { minStd: MIN_STD });
   const x = standardize(fitOn.features, scaler);
   try {
@@ -63,7 +63,7 @@ function fitStandardized<T>(
     });
     try {
       options.log.debug(`λ=${l2}: ${fit.optimisation.iterations} L-BFGS iterations (${fit.optimisation.reason}), loss ${fit.optimisation.value.toFixed(5)}`);
-      return use(fit, (rows) => standardize(rows, scaler));
+      return await use(fit, (rows) => standardize(rows, scaler));
     } finally {
       disposeLogisticModel(fit.model);
     }
@@ -73,10 +73,10 @@ function fitStandardized<T>(
   }
 }
 
-function score(fit: LogisticFit, features: tf.Tensor2D, labels: Int32Array, tally: ClassificationTally): void {
+async function score(fit: LogisticFit, features: tf.Tensor2D, labels: Int32Array, tally: ClassificationTally): Promise<void> {
   const logits = logisticLogits(fit.model, features);
   try {
-    tally.add(logits, labels);
+    await tally.add(logits, labels);
   } finally {
     logits.dispose();
   }
@@ -87,7 +87,7 @@ function score(fit: LogisticFit, features: tf.Tensor2D, labels: Int32Array, tall
  * features (strongest λ wins ties), refit on all training features, score the test
  * features. Features are standardised with statistics of the set each model is fitted on.
  */
-export function linearProbe(train: LabelledFeatures, test: LabelledFeatures, options: LinearProbeOptions): LinearProbeResult {
+export async function linearProbe(train: LabelledFeatures, test: LabelledFeatures, options: LinearProbeOptions): Promise<LinearProbeResult> {
   if (options.weightDecays.length === 0) throw new Error('linearProbe: no weight decays to try');
   const candidates = [...options.weightDecays].sort((a, b) => b - a);
   const validationTop1 = new Map<number, number>();
@@ -105,11 +105,11 @@ export function linearProbe(train: LabelledFeatures, test: LabelledFeatures, opt
     try {
       let best = -1;
       for (const l2 of candidates) {
-        warmStart = fitStandardized(fitPart, l2, options, warmStart, (fit, standardizeRows) => {
+        warmStart = await fitStandardized(fitPart, l2, options, warmStart, async (fit, standardizeRows) => {
           const tally = new ClassificationTally(options.numClasses, [1]);
           const x = standardizeRows(validation.features);
           try {
-            score(fit, x, validation.labels, tally);
+            await score(fit, x, validation.labels, tally);
           } finally {
             x.dispose();
           }
@@ -129,11 +129,11 @@ export function linearProbe(train: LabelledFeatures, test: LabelledFeatures, opt
       `linear probe: λ=${chosen} chosen (validation top-1 ${[...validationTop1].map(([l, a]) => `${l}: ${a.toFixed(4)}`).join(', ')})`,
     );
   }
-  const metrics = fitStandardized(train, chosen, options, undefined, (fit, standardizeRows) => {
+  const metrics = await fitStandardized(train, chosen, options, undefined, async (fit, standardizeRows) => {
     const tally = new ClassificationTally(options.numClasses, options.topK, options.meanPerClass);
     const x = standardizeRows(test.features);
     try {
-      score(fit, x, test.labels, tally);
+      await score(fit, x, test.labels, tally);
     } finally {
       x.dispose();
     }

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
  * @param queries [N, E]
  * @param targets [N, E]
  */
-export function pairedRetrievalRanks(queries: tf.Tensor2D, targets: tf.Tensor2D, chunkSize: number): Int32Array {
+export async function pairedRetrievalRanks(queries: tf.Tensor2D, targets: tf.Tensor2D, chunkSize: number): Promise<Int32Array> {
   const n = queries.shape[0];
   if (targets.shape[0] !== n) throw new Error(`pairedRetrievalRanks: ${n} queries but ${targets.shape[0]} targets`);
   const ranks = new Int32Array(n);
@@ -25,8 +25,11 @@ export function pairedRetrievalRanks(queries: tf.Tensor2D, targets: tf.Tensor2D,
       const outranks = tf.logicalOr(tf.greater(similarity, ownSimilarity), tf.logicalAnd(tf.equal(similarity, ownSimilarity), before));
       return tf.sum(tf.cast(outranks, 'int32'), 1);
     });
-    ranks.set(chunkRanks.dataSync() as Int32Array, start);
-    chunkRanks.dispose();
+    try {
+      ranks.set((await chunkRanks.data()) as Int32Array, start);
+    } finally {
+      chunkRanks.dispose();
+    }
   }
   return ranks;
 }

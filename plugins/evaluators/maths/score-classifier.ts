@@ -24,10 +24,10 @@ export async function scoreClassifier(
   classScores: (images: tf.Tensor4D) => tf.Tensor2D,
 ): Promise<Record<string, number>> {
   const tally = new ClassificationTally(scoring.numClasses, scoring.topK, scoring.meanPerClass);
-  await forEachBatch(dataset, read, (batch) => {
+  await forEachBatch(dataset, read, async (batch) => {
     const scores = tf.tidy(() => classScores(batch.images));
     try {
-      tally.add(scores, batch.labels);
+      await tally.add(scores, batch.labels);
     } finally {
       scores.dispose();
     }

@@ -21,8 +21,8 @@ describe('GradCache (memory-bounded large batches)', function () {
     const stepBatch = prepareStepBatch(exp, batch, new Rng(5));
     batch.images.dispose();
     const ctx = { model: exp.model, slots: exp.slots, params, step: 0, totalSteps: 10 };
-    const plain = plainStep(ctx, stepBatch);
-    const cached = gradCacheStep(ctx, stepBatch, 3, exp.model.encoderVariables()); // chunks of 3, 3, 2
+    const plain = await plainStep(ctx, stepBatch);
+    const cached = await gradCacheStep(ctx, stepBatch, 3, exp.model.encoderVariables()); // chunks of 3, 3, 2
     disposeStepBatch(stepBatch);
 
     assert.ok(Math.abs(plain.total - cached.total) <= 1e-5 * Math.abs(plain.total), `loss ${plain.total} vs ${cached.total}`);

@@ -4,7 +4,7 @@ import { DataLoader, loadSizeFor } from '../../../core/data/loader';
 import { buildExperiment, trainableParams, type Experiment } from '../../../core/engine/experiment';
 import { AdamW } from '../../../core/engine/optim/adamw';
 import { disposeStepBatch, prepareStepBatch } from '../../../core/engine/prepare-batch';
-import { plainStep } from '../../../core/engine/step';
+import { plainStep, type StepOutcome } from '../../../core/engine/step';
 import { trainStep, type TrainState } from '../../../core/engine/train-step';
 import { Rng } from '../../../core/random';
 import { assertFlatTensorCount } from '../../helpers/memory';
@@ -36,12 +36,12 @@ describe('trainStep (the pure training step)', function () {
     // The reference: each micro-batch on its own, with the same augmentation stream, before any update.
     const rng = new Rng(11);
     const ctx = { model: exp.model, slots: exp.slots, params: state.params, step: 0, totalSteps: 4 };
-    const alone = micro.map((b) => {
+    const alone: StepOutcome[] = [];
+    for (const b of micro) {
       const sb = prepareStepBatch(exp, b, rng);
-      const out = plainStep(ctx, sb);
+      alone.push(await plainStep(ctx, sb));
       disposeStepBatch(sb);
-      return out;
-    });
+    }
     const watched = state.params.filter((p) => !p.decay);
     const before = new Map(watched.map((p) => [p.name, p.variable.dataSync().slice()]));
 

@@ -36,7 +36,7 @@ function lookupEmbedder(calls: number[]) {
 
 describe('zeroShotClassEmbeddings vs NumPy', () => {
   for (const batchSize of [1, 7, 256]) {
-    it(`normalises each prompt, averages per class, renormalises (batch ${batchSize})`, () => {
+    it(`normalises each prompt, averages per class, renormalises (batch ${batchSize})`, async () => {
       const calls: number[] = [];
       const classes = zeroShotClassEmbeddings(lookupEmbedder(calls), fixture.classNames, fixture.templates, batchSize);
       assert.deepEqual(classes.shape, [fixture.classNames.length, fixture.promptEmbeddings[0].length]);
@@ -47,7 +47,7 @@ describe('zeroShotClassEmbeddings vs NumPy', () => {
       const logits = tf.matMul(images, classes, false, true) as tf.Tensor2D;
       assertClose(logits.dataSync(), fixture.logits.flat(), 0, 1e-6, 'logits');
       const tally = new ClassificationTally(fixture.classNames.length, [1, 3, 5], true);
-      tally.add(logits, Int32Array.from(fixture.labels));
+      await tally.add(logits, Int32Array.from(fixture.labels));
       assertMetricsClose(tally.metrics(), fixture.metrics, 1e-12);
       tf.dispose([classes, images, logits]);
     });

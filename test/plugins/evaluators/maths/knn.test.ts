@@ -21,7 +21,7 @@ const { cases } = readMetricFixture<{ cases: KnnCase[] }>('knn.json');
 
 describe('knnClassScores (weighted kNN votes) vs NumPy', () => {
   for (const c of cases) {
-    it(`k=${c.k}, T=${c.temperature}: vote weights within 1e-4 relative, top-k equal`, () => {
+    it(`k=${c.k}, T=${c.temperature}: vote weights within 1e-4 relative, top-k equal`, async () => {
       const memory = l2Normalize(matrix(c.memory));
       const queries = l2Normalize(matrix(c.queries));
       const labels = tf.tensor1d(c.memoryLabels, 'int32');
@@ -29,7 +29,7 @@ describe('knnClassScores (weighted kNN votes) vs NumPy', () => {
       // exp(sim / 0.07) amplifies float32 rounding of sim ~14-fold; 1e-4 relative is ample.
       assertClose(scores.dataSync(), c.scores.flat(), 1e-4, 1e-6, 'scores');
       const tally = new ClassificationTally(c.numClasses, [1, 3, 5], true);
-      tally.add(scores, Int32Array.from(c.queryLabels));
+      await tally.add(scores, Int32Array.from(c.queryLabels));
       assertMetricsClose(tally.metrics(), c.metrics, 1e-12);
       tf.dispose([memory, queries, labels, scores]);
     });
