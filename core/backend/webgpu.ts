@@ -23,6 +23,7 @@ interface GpuAdapterInfo {
 interface GpuAdapter {
   info?: GpuAdapterInfo;
   isFallbackAdapter?: boolean;
+  limits?: { maxStorageBufferBindingSize?: number; maxComputeWorkgroupStorageSize?: number };
 }
 interface Gpu {
   requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<GpuAdapter | null>;
@@ -32,7 +33,8 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
-let probed: Promise<BackendProbe> | undefined;
+/** One probe per setting of the software switch (a refused software adapter may be accepted once the switch is set). */
+const probed = new Map<boolean, Promise<BackendProbe>>();
 
 /**
  * The environment switch that lets the probe accept a software adapter (Mesa's lavapipe,
@@ -51,7 +53,7 @@ function isSoftwareAdapter(adapter: GpuAdapter, name: string): boolean {
 
 const unavailable = (reason: string): BackendProbe => ({ name: 'webgpu', available: false, reason });
 
-async function probeWebgpu(): Promise<BackendProbe> {
+async function probeWebgpu(allowSoftware: boolean): Promise<BackendProbe> {
   const version = installedVersion('webgpu');
   if (version === undefined) return unavailable('the optional npm package `webgpu` (Dawn) is not installed');
   // Dawn on Linux runs on Vulkan; without the loader it finds nothing and prints a warning to
@@ -70,7 +72,7 @@ async function probeWebgpu(): Promise<BackendProbe> {
   if (!adapter) return unavailable('Dawn found no WebGPU adapter (no usable GPU driver)');
   const name = adapterName(adapter);
   const software = isSoftwareAdapter(adapter, name);
-  if (software && !softwareAllowed()) {
+  if (software && !allowSoftware) {
     return unavailable(`only a software adapter (${name}); wasm is faster (${SOFTWARE_SWITCH}=1 allows it when the spec names webgpu)`);
   }
   exposeNavigatorGpu(gpu, dawn.module.globals);
@@ -96,7 +98,7 @@ async function probeWebgpu(): Promise<BackendProbe> {
     available: true,
     software,
     reason: `Dawn ${version} on ${name}${software ? ` (software adapter, allowed by ${SOFTWARE_SWITCH})` : ''}`,
-    details: { package: `webgpu ${version}`, adapter: name, tfjsBackend: `@tensorflow/tfjs-backend-webgpu ${installedVersion('@tensorflow/tfjs-backend-webgpu') ?? '?'}` },
+    details: { package: `webgpu ${version}`, adapter: name, limits: adapterLimits(adapter), tfjsBackend: `@tensorflow/tfjs-backend-webgpu ${installedVersion('@tensorflow/tfjs-backend-webgpu') ?? '?'}` },
   };
 }
 
@@ -104,6 +106,12 @@ function adapterName(adapter: GpuAdapter): string {
   const info = adapter.info ?? {};
   const parts = [info.vendor, info.architecture, info.description || info.device].filter((p): p is string => !!p);
   return parts.length > 0 ? parts.join(' ') : 'an unnamed adapter';
+}
+
+/** The limits that decide what fits on the device: the largest storage buffer and the workgroup memory. */
+function adapterLimits(adapter: GpuAdapter): string {
+  const { maxStorageBufferBindingSize: storage, maxComputeWorkgroupStorageSize: shared } = adapter.limits ?? {};
+  return `largest storage buffer ${storage === undefined ? '?' : `${Math.round(storage / 2 ** 20)} MiB`}, workgroup memory ${shared === undefined ? '?' : `${Math.round(shared / 1024)} KiB`}`;
 }
 
 /** navigator.gpu and the WebGPU constant globals, as a browser has them. */
@@ -129,6 +137,11 @@ function vulkanLoaderPresent(): boolean {
 
 export const webgpuCandidate: BackendCandidate = {
   name: 'webgpu',
-  probe: () => (probed ??= probeWebgpu()),
+  probe: () => {
+    const allow = softwareAllowed();
+    let probe = probed.get(allow);
+    if (!probe) probed.set(allow, (probe = probeWebgpu(allow)));
+    return probe;
+  },
   activate: () => activateTfBackend('webgpu'),
 };

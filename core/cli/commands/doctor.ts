@@ -65,8 +65,10 @@ function writeProbes(out: Out, probes: BackendProbe[]): void {
     out.write(`  ${p.name.padEnd(10)} ${p.available ? 'available  ' : 'unavailable'}  ${p.reason}\n`);
     if (p.available && p.details?.libtensorflow) out.write(`  ${''.padEnd(10)} ${''.padEnd(11)}  libtensorflow ${p.details.libtensorflow}\n`);
     if (p.available && p.details?.fusedOps) out.write(`  ${''.padEnd(10)} ${''.padEnd(11)}  fused ops: ${p.details.fusedOps}\n`);
+    if (p.available && p.details?.adapter) out.write(`  ${''.padEnd(10)} ${''.padEnd(11)}  adapter: ${p.details.adapter}${p.details.limits ? ` (${p.details.limits})` : ''}\n`);
   }
-  const chosen = probes.find((p) => p.available);
+  // auto never picks a software device, even when a spec may name it.
+  const chosen = probes.find((p) => p.available && !p.software);
   out.write(`auto selects: ${chosen ? chosen.name : 'nothing (no backend works)'}\n`);
 }
 
