@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import './fused';
+import { registerFusedImplementation } from './fused/registry';
 import { firstLine, loadModule } from './load-module';
 import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorflow-ops';
 
@@ -21,10 +22,9 @@ import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorf
  * | SlipkitAttention | softmax(scale·q·kᵀ + mask)·v per head, from packed qkv + b | ~12 ops (bias, split, transposes, softmax, merge) |
  * | SlipkitAttentionGrad | d(qkv) from d(context) | ~14 ops |
  *
- * The layers in core/nn call them through runFusedOp when fusedOpsActive(), and otherwise
- * compute the same formulas with tfjs ops (the reference the tests hold them to). They run
- * inside slipkit's custom-gradient scopes, which supply the gradients: none is registered
- * for the tape.
+ * Each is the `tensorflow` backend's kernel for the fused op of the same name
+ * (core/backend/fused/: one kernel name per op, the reference formulation on backends
+ * without their own kernel, one registered gradient each).
  */
 export const FUSED_OP_OUTPUTS = {
   SlipkitLayerNorm: 2,
@@ -42,15 +42,6 @@ export const FUSED_OP_OUTPUTS = {
 
 export type FusedOpName = keyof typeof FUSED_OP_OUTPUTS;
 
-/** The attributes the ops take: SlipkitLayerNorm's eps; the attention ops' heads, tokens, causal and scale. */
-export interface FusedOpAttrs {
-  eps?: number;
-  heads?: number;
-  tokens?: number;
-  causal?: boolean;
-  scale?: number;
-}
-
 /** What loading the addon exports. */
 interface FusedOpsAddon {
   ops: string[];
@@ -61,12 +52,11 @@ interface FusedOpsAddon {
 export type FusedOpsState = { loaded: true; ops: string[]; threads: number } | { loaded: false; reason: string };
 
 let state: FusedOpsState = { loaded: false, reason: 'the native tensorflow backend is not loaded' };
-let enabled = process.env.SLIPKIT_FUSED_OPS !== '0';
 
 /**
  * Loads the addon at `addonPath` into this process (it registers the ops with the
- * libtensorflow tfjs-node loaded) and registers one tfjs kernel per op for the `tensorflow`
- * backend, so that tf.profile, tf.tidy and tf.memory see them like built-in kernels.
+ * libtensorflow tfjs-node loaded) and registers each op as the `tensorflow` backend's kernel
+ * of its fused op, so that tf.profile, tf.tidy and tf.memory see them like built-in kernels.
  * Called once the native backend is up; idempotent.
  */
 export function loadFusedOps(addonPath: string): FusedOpsState {
@@ -100,52 +90,18 @@ export function fusedOpsState(): FusedOpsState {
   return state;
 }
 
-/**
- * Turns the fused ops off (or back on) for this process; returns the previous setting.
- * SLIPKIT_FUSED_OPS=0 starts with them off. For comparisons: the tests hold the fused path
- * to the tfjs-ops one, and benchmarks measure both.
- */
-export function setFusedOpsEnabled(on: boolean): boolean {
-  const previous = enabled;
-  enabled = on;
-  return previous;
-}
-
-/** True when the layers should call the fused ops: loaded, enabled, and the active backend is `tensorflow`. */
-export function fusedOpsActive(): boolean {
-  return enabled && state.loaded && tf.getBackend() === 'tensorflow';
-}
-
-/** Runs a fused op on float32 inputs (only when fusedOpsActive()); returns its outputs. */
-export function runFusedOp(name: FusedOpName, inputs: tf.Tensor[], attrs: FusedOpAttrs = {}): tf.Tensor[] {
-  const named: tf.NamedTensorMap = {};
-  inputs.forEach((t, i) => {
-    if (t.dtype !== 'float32') throw new Error(`${name}: input ${i} is ${t.dtype}; the fused ops take float32`);
-    named[i] = t;
-  });
-  const out = tf.engine().runKernel(name, named, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
-  return Array.isArray(out) ? out : [out];
-}
-
+/** The native op as the `tensorflow` backend's kernel for the fused op of the same name. */
 function registerTfjsKernel(name: FusedOpName): void {
-  if (tf.getKernel(name, 'tensorflow')) return;
   const outputs = FUSED_OP_OUTPUTS[name];
-  tf.registerKernel({
-    kernelName: name,
-    backendName: 'tensorflow',
-    kernelFunc: ({ inputs, backend, attrs }) => {
+  registerFusedImplementation('tensorflow', name, (ordered, attrs, backend) => {
       const runner = asOpRunner(backend)!;
-      const ordered = Object.keys(inputs)
-        .sort((a, b) => Number(a) - Number(b))
-        .map((k) => inputs[k]!);
-      const { eps, heads, tokens, causal, scale } = attrs as FusedOpAttrs;
+      const { eps, heads, tokens, causal, scale } = attrs;
       const opAttrs: OpAttr[] = [];
       if (eps !== undefined) opAttrs.push(floatAttr(runner, 'eps', eps));
       if (heads !== undefined) opAttrs.push(intAttr(runner, 'heads', heads));
       if (tokens !== undefined) opAttrs.push(intAttr(runner, 'tokens', tokens));
       if (causal !== undefined) opAttrs.push(boolAttr(runner, 'causal', causal));
       if (scale !== undefined) opAttrs.push(floatAttr(runner, 'scale', scale));
-      return outputs === 1 ? runner.executeSingleOutput(name, opAttrs, ordered) : runner.executeMultipleOutputs(name, opAttrs, ordered, outputs);
-    },
+      return outputs === 1 ? [runner.executeSingleOutput(name, opAttrs, ordered)] : runner.executeMultipleOutputs(name, opAttrs, ordered, outputs);
   });
 }

@@ -15,7 +15,8 @@ export { AUTO_ORDER } from './select';
 export { displayPath, nativeInstall, SETUP_COMMAND, type NativeInstall, type NativeManifest } from './native-install';
 export { formatGflops, measureMatmulRate, type MatmulRate } from './matmul-rate';
 export { quietCpuBackend } from './tfjs-engine';
-export { fusedOpsActive, fusedOpsState, setFusedOpsEnabled, type FusedOpsState } from './fused-ops';
+export { fusedOpsState, type FusedOpsState } from './fused-ops';
+export { fusedOpsActive, setFusedOpsEnabled } from './fused';
 
 /** The real backends, in AUTO_ORDER. Tests pass their own list to inject fakes. */
 export const BACKEND_CANDIDATES: readonly BackendCandidate[] = [tensorflowCandidate, webgpuCandidate, wasmCandidate, cpuCandidate];

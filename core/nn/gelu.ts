@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedOpsActive, runFusedOp } from '../backend/fused-ops';
+import { biasScaledGelu, scaledGeluReference } from '../backend/fused';
 import { isRecordingGradients, withCustomGrad } from './custom-grad';
 
 export interface GeluOutputs<T extends tf.Tensor> {
@@ -7,9 +7,6 @@ export interface GeluOutputs<T extends tf.Tensor> {
   /** The derivative of `value` with respect to the input; only when asked for. */
   derivative?: T;
 }
-
-/** ln(2/√π): d/dz erf(z) = exp(ln(2/√π) − z²). */
-const LOG_2_OVER_SQRT_PI = Math.log(2 / Math.sqrt(Math.PI));
 
 /**
  * f(z) = z·(1 + erf z) = √2·GELU(√2·z) and, when asked, f′(z) = 1 + erf z + z·(2/√π)·exp(−z²),
@@ -25,27 +22,17 @@ const LOG_2_OVER_SQRT_PI = Math.log(2 / Math.sqrt(Math.PI));
  */
 export function scaledGeluForward<T extends tf.Tensor>(z: T, withDerivative: boolean): GeluOutputs<T> {
   return tf.tidy(() => {
-    const onePlusErf = tf.add(tf.erf(z), 1);
-    const value = tf.mul(z, onePlusErf) as T;
-    if (!withDerivative) return { value };
-    const derivative = tf.add(onePlusErf, tf.mul(z, tf.exp(tf.sub(LOG_2_OVER_SQRT_PI, tf.square(z))))) as T;
-    return { value, derivative };
+    const [value, derivative] = scaledGeluReference(z, withDerivative) as T[];
+    return derivative ? { value: value!, derivative } : { value: value! };
   });
 }
 
 /**
- * scaledGeluForward(h + b) for h [..., F] and a bias b [F]: one pass over h with the fused
- * ops (core/backend/fused-ops.ts), which also spares the bias its own pass.
+ * scaledGeluForward(h + b) for h [..., F] and a bias b [F]: one kernel,
+ * SlipkitBiasGelu(WithDerivative) (core/backend/fused), which also spares the bias its own pass.
  */
 export function biasScaledGeluForward<T extends tf.Tensor>(h: T, bias: tf.Tensor1D, withDerivative: boolean): GeluOutputs<T> {
-  if (fusedOpsActive()) {
-    const [value, derivative] = runFusedOp(withDerivative ? 'SlipkitBiasGeluWithDerivative' : 'SlipkitBiasGelu', [h, bias]) as T[];
-    return { value: value!, derivative };
-  }
-  const z = tf.add(h, bias) as T;
-  const out = scaledGeluForward(z, withDerivative);
-  z.dispose();
-  return out;
+  return biasScaledGelu(h, bias, withDerivative);
 }
 
 /** GELU(x) = x·Φ(x) (PyTorch's exact nn.GELU()) and GELU′(x), as f(x/√2)/√2 and f′(x/√2)/2. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedOpsActive, runFusedOp } from '../backend/fused-ops';
+import { normaliseRows, normaliseRowsBackward } from '../backend/fused';
 import type { NamedVariable } from '../contracts/trainable';
 import { withCustomGrad } from './custom-grad';
 import { constantVariable } from './init';
@@ -21,35 +21,18 @@ export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
   });
 }
 
-/** x̂ = (x − mean) / sqrt(var + eps) per row, and 1/σ [N, 1]. One pass with the fused ops (core/backend/fused-ops.ts). */
+/** x̂ = (x − mean) / sqrt(var + eps) per row, and 1/σ [N, 1]: one kernel, SlipkitLayerNorm (core/backend/fused). */
 export function normalise(x: tf.Tensor2D, eps: number): { xHat: tf.Tensor2D; invStd: tf.Tensor2D } {
-  if (fusedOpsActive()) {
-    const [xHat, invStd] = runFusedOp('SlipkitLayerNorm', [x], { eps }) as tf.Tensor2D[];
-    return { xHat: xHat!, invStd: invStd! };
-  }
-  return tf.tidy(() => {
-    // x − mean once, reused for the variance (tf.moments would subtract twice).
-    const centred = tf.sub(x, tf.mean(x, -1, true));
-    const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps)) as tf.Tensor2D;
-    return { xHat: tf.mul(centred, invStd) as tf.Tensor2D, invStd };
-  });
+  return normaliseRows(x, eps);
 }
 
 /**
  * dx of x̂ = normalise(x) given dx̂, x̂ and 1/σ: (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ, plus
  * `residual` when given (in a pre-LN block, the gradient that reaches x around the norm).
- * One pass with the fused ops.
+ * One kernel: SlipkitLayerNormGrad(Add).
  */
 export function normaliseBackward(dxHat: tf.Tensor, xHat: tf.Tensor, invStd: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
-  if (fusedOpsActive()) {
-    return runFusedOp(residual ? 'SlipkitLayerNormGradAdd' : 'SlipkitLayerNormGrad', residual ? [dxHat, xHat, invStd, residual] : [dxHat, xHat, invStd])[0]!;
-  }
-  return tf.tidy(() => {
-    const meanG = tf.mean(dxHat, -1, true);
-    const meanGx = tf.mean(tf.mul(dxHat, xHat), -1, true);
-    const dx = tf.mul(tf.sub(tf.sub(dxHat, meanG), tf.mul(xHat, meanGx)), invStd);
-    return residual ? tf.add(residual, dx) : dx;
-  });
+  return normaliseRowsBackward(dxHat, xHat, invStd, residual);
 }
 
 /** [dx, dγ, dβ] of y = x̂·γ + β given dy, x̂ and 1/σ (see layerNorm). */

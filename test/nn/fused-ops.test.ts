@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { fusedOpsActive, fusedOpsState, nativeInstall, setFusedOpsEnabled } from '../../core/backend';
-import { runFusedOp } from '../../core/backend/fused-ops';
+import { runFused } from '../../core/backend/fused';
 import { attentionBackward, attentionForward, type AttentionShape } from '../../core/nn/attention';
 import { biasScaledGeluForward } from '../../core/nn/gelu';
 import { normalise, normaliseBackward } from '../../core/nn/layer-norm';
@@ -269,7 +269,7 @@ describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attenti
               const cols = 3 * s.heads * HEAD_DIM;
               const qkv = tf.tensor2d(inputs.qkv[i]!, [s.batch * s.tokens, cols]);
               const { output, saved } = attentionForward(qkv, tf.tensor1d(inputs.qkvBias[i]!), s, ATTENTION_SCALE);
-              assert.equal(saved.length, fused ? 2 : 4, 'saved layout');
+              assert.equal(saved.length, 2, 'saved layout: qkv + b and P, whichever kernel runs');
               assertNear(output, expected.context[i]!, 'context');
               const dQkv = attentionBackward(tf.tensor2d(inputs.dContext[i]!, [s.batch * s.tokens, cols / 3]), saved, s, ATTENTION_SCALE);
               assertNear(dQkv, expected.dQkv[i]!, 'd qkv');
@@ -338,9 +338,9 @@ describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attenti
       try {
         tf.tidy(() => {
           const x = tf.zeros([4, 6]);
-          assert.throws(() => runFusedOp('SlipkitBiasResidual', [x, x, tf.zeros([5])]), /SlipkitBiasResidual: expected x and h \[\.\.\., D\] of one shape and b \[D\], got \[4,6\], \[4,6\], \[5\]/);
-          assert.throws(() => runFusedOp('SlipkitAttention', [x, tf.zeros([6])], { heads: 4, tokens: 2 }), /SlipkitAttention: expected qkv \[B·T, 3·W\].*got \[4,6\]/);
-          assert.throws(() => runFusedOp('SlipkitLayerNorm', [tf.zeros([4, 6], 'int32')], { eps: 1e-5 }), /input 0 is int32/);
+          assert.throws(() => runFused('SlipkitBiasResidual', [x, x, tf.zeros([5])]), /SlipkitBiasResidual: expected x and h \[\.\.\., D\] of one shape and b \[D\], got \[4,6\], \[4,6\], \[5\]/);
+          assert.throws(() => runFused('SlipkitAttention', [x, tf.zeros([6])], { heads: 4, tokens: 2 }), /SlipkitAttention: expected qkv \[B·T, 3·W\].*got \[4,6\]/);
+          assert.throws(() => runFused('SlipkitLayerNorm', [tf.zeros([4, 6], 'int32')], { eps: 1e-5 }), /input 0 is int32/);
         });
       } finally {
         await tf.setBackend(previous);

@@ -1,23 +1,13 @@
 import type * as tf from '@tensorflow/tfjs';
+import { createAdamWSlots, type AdamWImplementation, type AdamWSlots, type AdamWStep } from '../../backend/adamw';
 import type { NamedVariable } from '../../contracts/trainable';
-import { OpsAdamWSlots } from './adamw-ops';
-import type { AdamWSlots, AdamWStep } from './adamw-slots';
-import { TensorflowAdamWSlots, tensorflowFusedAdamAvailable } from './adamw-tensorflow';
 
 export interface AdamWOptions {
   betas: [number, number];
   eps: number;
   weightDecay: number;
-  /**
-   * How updates run: `auto` (default) uses TensorFlow's fused kernel on the native
-   * `tensorflow` backend and tf ops elsewhere; the others force one (for tests and benches).
-   */
-  implementation?: 'auto' | 'tf-ops' | 'tensorflow-fused';
-}
-
-function slotsFor(implementation: AdamWOptions['implementation'] = 'auto'): AdamWSlots {
-  if (implementation === 'tensorflow-fused' || (implementation === 'auto' && tensorflowFusedAdamAvailable())) return new TensorflowAdamWSlots();
-  return new OpsAdamWSlots();
+  /** How updates run (core/backend/adamw chooses for the active backend): `auto` by default; the others force one (for tests and benches). */
+  implementation?: AdamWImplementation;
 }
 
 /**
@@ -40,10 +30,10 @@ export class AdamW {
       if (names.has(p.name)) throw new Error(`duplicate parameter name "${p.name}"`);
       names.add(p.name);
     }
-    this.slots = slotsFor(options.implementation);
+    this.slots = createAdamWSlots(options.implementation);
   }
 
-  /** `tf-ops` or `tensorflow-fused`: which implementation runs the updates. */
+  /** Which implementation runs the updates (AdamWSlots.kind). */
   get implementation(): string {
     return this.slots.kind;
   }

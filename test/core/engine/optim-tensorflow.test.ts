@@ -5,7 +5,7 @@ import { selectBackend } from '../../../core/backend';
 import { nativeTested } from '../../helpers/backends';
 import type { NamedVariable } from '../../../core/contracts/trainable';
 import { AdamW, type AdamWOptions } from '../../../core/engine/optim/adamw';
-import { tensorflowFusedAdamAvailable } from '../../../core/engine/optim/adamw-tensorflow';
+import { tensorflowFusedAdamAvailable } from '../../../core/backend/adamw';
 import { Logger } from '../../../core/logger';
 import { assertFlatTensorCount } from '../../helpers/memory';
 import { fixturePath } from '../../helpers/paths';

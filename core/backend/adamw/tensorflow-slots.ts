@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../../contracts/trainable';
-import { activeOpRunner, type OpAttr, type TensorflowOpRunner } from '../../backend/tensorflow-ops';
-import type { AdamWMoments, AdamWSlots, AdamWStep } from './adamw-slots';
+import { activeOpRunner, type OpAttr, type TensorflowOpRunner } from '../tensorflow-ops';
+import type { AdamWMoments, AdamWSlots, AdamWStep } from './slots';
 
 /** True when the active backend is tfjs-node's and can run TensorFlow's resource-variable ops. */
 export function tensorflowFusedAdamAvailable(): boolean {

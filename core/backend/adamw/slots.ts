@@ -19,8 +19,8 @@ export interface AdamWMoments {
 
 /**
  * Where an AdamW keeps its per-parameter state and how it applies one update. Two
- * implementations: tf ops on any backend (adamw-ops.ts), and TensorFlow's fused
- * ResourceApplyAdam kernel on the native backend (adamw-tensorflow.ts).
+ * implementations: the SlipkitAdamW kernel over tf variables on any backend (ops-slots.ts), and TensorFlow's fused
+ * ResourceApplyAdam kernel on the native backend (tensorflow-slots.ts).
  */
 export interface AdamWSlots {
   /** `tf-ops` or `tensorflow-fused`. */

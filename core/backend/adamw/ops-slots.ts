@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../../contracts/trainable';
-import type { AdamWMoments, AdamWSlots, AdamWStep } from './adamw-slots';
+import { adamwUpdate } from '../fused';
+import type { AdamWMoments, AdamWSlots, AdamWStep } from './slots';
 
 /**
- * AdamW state as tf variables and the update as tf ops: works on every backend; about
- * thirteen element-wise kernels per parameter, each a pass over it.
+ * AdamW state as tf variables and the update as one kernel per parameter, SlipkitAdamW
+ * (core/backend/fused/adamw.ts): one pass where the backend has its own kernel (WGSL on
+ * webgpu), about thirteen element-wise kernels (its reference) elsewhere.
  */
 export class OpsAdamWSlots implements AdamWSlots {
   readonly kind = 'tf-ops';
@@ -24,14 +26,10 @@ export class OpsAdamWSlots implements AdamWSlots {
     const bc1 = 1 - Math.pow(step.beta1, step.t);
     const bc2Sqrt = Math.sqrt(1 - Math.pow(step.beta2, step.t));
     tf.tidy(() => {
-      const m = tf.add(tf.mul(s.m, step.beta1), tf.mul(g, 1 - step.beta1));
-      const v = tf.add(tf.mul(s.v, step.beta2), tf.mul(tf.square(g), 1 - step.beta2));
-      const decayed = decayFactor !== 1 ? tf.mul(p.variable, decayFactor) : p.variable;
-      const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), step.eps);
-      const updated = tf.sub(decayed, tf.mul(tf.div(m, denom), step.lr / bc1));
-      s.m.assign(m);
-      s.v.assign(v);
-      p.variable.assign(updated);
+      const out = adamwUpdate(p.variable, g, s.m, s.v, { lr: step.lr, beta1: step.beta1, beta2: step.beta2, eps: step.eps, decay: decayFactor, bc1, bc2Sqrt });
+      s.m.assign(out.m);
+      s.v.assign(out.v);
+      p.variable.assign(out.param);
     });
   }
 

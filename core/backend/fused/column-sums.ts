@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs';
+import { defineFusedKernel, runFused } from './registry';
+
+/** SlipkitMulColumnSums: a ⊙ g for a, g [N, D] and its sums over rows [D], one pass. */
+export const MUL_COLUMN_SUMS = defineFusedKernel({
+  name: 'SlipkitMulColumnSums',
+  outputs: 2,
+  reference: ([a, g]) => {
+    const product = tf.mul(a!, g!);
+    return [product, tf.sum(product, 0)];
+  },
+});
+
+export function mulColumnSums(a: tf.Tensor2D, g: tf.Tensor2D): { product: tf.Tensor2D; sums: tf.Tensor1D } {
+  const [product, sums] = runFused(MUL_COLUMN_SUMS.name, [a, g]);
+  return { product: product as tf.Tensor2D, sums: sums as tf.Tensor1D };
+}
+
+/** With p = a ⊙ g and s = Σ_rows p: the total gradient reaching p is dp + ds (broadcast over rows); da = that ⊙ g, dg = that ⊙ a. */
+export const COLUMN_SUMS_GRADIENTS: tf.GradConfig[] = [
+  {
+    kernelName: MUL_COLUMN_SUMS.name,
+    inputsToSave: ['0', '1'],
+    gradFunc: (dy, [a, g]) => {
+      const [dProduct, dSums] = dy as tf.Tensor[];
+      const total = tf.add(dProduct!, dSums!);
+      return { 0: () => tf.mul(total, g!), 1: () => tf.mul(total, a!) };
+    },
+  },
+];
