@@ -11,6 +11,12 @@
  *
  *   node dist/bench/slip-step.js [--model small|vits16] [--batch 64] [--steps 3] [--rounds 1] [--backends tensorflow,wasm,cpu]
  *                                [--adamw auto|tf-ops|tensorflow-fused]
+ *   node dist/bench/slip-step.js --count [--model small] [--batch 8] [--steps 2]
+ *
+ * --count runs on webgpu only, in this process, and prints the compute dispatches and queue
+ * submissions per step (bench/dispatch-count.ts) with the step time: on any adapter, lavapipe
+ * included, the device-free measure of per-step overhead. SLIPKIT_FUSED_OPS=0 counts the
+ * reference formulations instead of the WGSL kernels.
  */
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,6 +24,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { measureMatmulRate, probeBackends } from '../core/backend';
+import { countWebgpuWork } from './dispatch-count';
 import { benchArg as arg, benchStep } from './slip-step-harness';
 
 interface Figures {
@@ -64,10 +71,31 @@ function runTorch(model: string, batch: number, steps: number): Figures | string
   }
 }
 
+/** --count: dispatches and submissions per step on webgpu, after one warm-up step. */
+async function countOnWebgpu(model: string, batch: number, steps: number): Promise<void> {
+  const one = await benchStep(model, batch, 'webgpu');
+  await one();
+  const read = countWebgpuWork();
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    const phases = await one();
+    const ms = performance.now() - t0;
+    const { dispatches, submits } = read();
+    process.stdout.write(
+      `step ${i + 1}: ${dispatches} dispatches, ${submits} submits, ${ms.toFixed(0)} ms (prepare ${phases.prepare.toFixed(0)}, forward+backward ${phases.forwardBackward.toFixed(0)}, optimizer ${phases.optimizer.toFixed(0)})\n`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const model = arg('model', 'small');
   const batch = Number(arg('batch', model === 'small' ? '64' : '8'));
   const steps = Number(arg('steps', '3'));
+  if (process.argv.includes('--count')) {
+    process.stdout.write(`SLIP step on webgpu (${process.env.SLIPKIT_FUSED_OPS === '0' ? 'reference formulations' : 'fused kernels'}), model ${model}, batch ${batch}\n`);
+    await countOnWebgpu(model, batch, steps);
+    return;
+  }
   if (process.argv.includes('--child')) {
     const backend = process.argv[process.argv.indexOf('--child') + 1];
     process.stdout.write(JSON.stringify(await child(backend, model, batch, steps)) + '\n');

@@ -5,6 +5,7 @@ import { installedVersion } from './package-root';
 import { firstLine, loadModule } from './load-module';
 import { activateTfBackend, captureTfWarnings, checkComputes, failureText, reselect } from './tfjs-engine';
 import type { BackendCandidate, BackendProbe } from './types';
+import { registerWgslKernels } from './wgsl';
 
 /*
  * WebGPU through Dawn, from the optional npm package `webgpu`. tfjs-backend-webgpu registers
@@ -81,6 +82,7 @@ async function probeWebgpu(allowSoftware: boolean): Promise<BackendProbe> {
   if (tf.findBackendFactory('webgpu') === null) {
     return unavailable('@tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed, so it did not register');
   }
+  registerWgslKernels();
   const previous = tf.getBackend();
   const { value: ok, warnings } = await captureTfWarnings(() => tf.setBackend('webgpu'));
   let failure: string | undefined = ok ? undefined : failureText(warnings, 'no reason given');

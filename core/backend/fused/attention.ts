@@ -116,4 +116,4 @@ export function attentionGrad(dy: tf.Tensor2D, biased: tf.Tensor2D, probs: tf.Te
  * included). slipkit's attention layer takes its gradient with attentionGrad in its own
  * custom-gradient scope instead.
  */
-export const ATTENTION_GRADIENTS: tf.GradConfig[] = [referenceVjp(ATTENTION.name), referenceVjp(ATTENTION_GRAD.name)];
+export const ATTENTION_GRADIENTS: tf.GradConfig[] = [referenceVjp(ATTENTION.name, 2), referenceVjp(ATTENTION_GRAD.name, 3)];

@@ -22,8 +22,9 @@ export const COLUMN_SUMS_GRADIENTS: tf.GradConfig[] = [
     kernelName: MUL_COLUMN_SUMS.name,
     inputsToSave: ['0', '1'],
     gradFunc: (dy, [a, g]) => {
-      const [dProduct, dSums] = dy as tf.Tensor[];
-      const total = tf.add(dProduct!, dSums!);
+      // An output outside the differentiated graph comes with a null gradient.
+      const [dProduct, dSums] = dy as Array<tf.Tensor | null>;
+      const total = dProduct && dSums ? tf.add(dProduct, dSums) : (dProduct ?? tf.mul(tf.onesLike(a!), dSums!));
       return { 0: () => tf.mul(total, g!), 1: () => tf.mul(total, a!) };
     },
   },

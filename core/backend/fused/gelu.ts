@@ -46,5 +46,5 @@ export const GELU_GRADIENTS: tf.GradConfig[] = [
       return { 0: () => dz, 1: () => sumToBias(dz) };
     },
   },
-  referenceVjp(BIAS_GELU_WITH_DERIVATIVE.name),
+  referenceVjp(BIAS_GELU_WITH_DERIVATIVE.name, 2),
 ];

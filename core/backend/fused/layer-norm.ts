@@ -48,17 +48,19 @@ export const LAYER_NORM_GRADIENTS: tf.GradConfig[] = [
     kernelName: LAYER_NORM.name,
     outputsToSave: [true, true],
     gradFunc: (dy, saved) => {
-      const [dxHat, dInvStd] = dy as tf.Tensor[];
+      // An output outside the differentiated graph comes with a null gradient.
+      const [dxHat, dInvStd] = dy as Array<tf.Tensor | null>;
       const [xHat, invStd] = saved;
       return {
         0: () => {
           const width = xHat!.shape[xHat!.rank - 1]!;
-          const throughInvStd = tf.mul(tf.mul(dInvStd!, tf.square(invStd!)), tf.mul(xHat!, -1 / width));
-          return normaliseRowsBackward(dxHat!, xHat!, invStd!, throughInvStd);
+          const throughInvStd = dInvStd ? tf.mul(tf.mul(dInvStd, tf.square(invStd!)), tf.mul(xHat!, -1 / width)) : undefined;
+          if (!dxHat) return throughInvStd ?? tf.zerosLike(xHat!);
+          return normaliseRowsBackward(dxHat, xHat!, invStd!, throughInvStd);
         },
       };
     },
   },
-  referenceVjp(LAYER_NORM_GRAD.name),
-  referenceVjp(LAYER_NORM_GRAD_ADD.name),
+  referenceVjp(LAYER_NORM_GRAD.name, 3),
+  referenceVjp(LAYER_NORM_GRAD_ADD.name, 4),
 ];

@@ -49,4 +49,4 @@ export function unfoldNormGrad(
 }
 
 /** Weight-sized ops whose gradients nothing in slipkit takes through the tape: their references' autodiff. */
-export const FOLDING_GRADIENTS: tf.GradConfig[] = [referenceVjp(FOLD_NORM.name), referenceVjp(UNFOLD_NORM_GRAD.name)];
+export const FOLDING_GRADIENTS: tf.GradConfig[] = [referenceVjp(FOLD_NORM.name, 5), referenceVjp(UNFOLD_NORM_GRAD.name, 6)];

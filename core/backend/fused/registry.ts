@@ -29,8 +29,8 @@ export interface FusedKernelDef {
   reference(inputs: tf.Tensor[], attrs: FusedAttrs): tf.Tensor[];
 }
 
-/** A backend's own kernel: inputs in the op's order, outputs in the op's order. */
-export type FusedImplementation = (inputs: tf.TensorInfo[], attrs: FusedAttrs, backend: unknown) => tf.TensorInfo[];
+/** A backend's own kernel: inputs in the op's order, outputs in the op's order; undefined where it cannot take these shapes (the reference runs). */
+export type FusedImplementation = (inputs: tf.TensorInfo[], attrs: FusedAttrs, backend: unknown) => tf.TensorInfo[] | undefined;
 
 const definitions = new Map<string, FusedKernelDef>();
 /** backend name → kernel names that backend implements itself. */
@@ -79,7 +79,7 @@ export function registerFusedImplementation(backendName: string, name: string, i
   tf.registerKernel({
     kernelName: name,
     backendName,
-    kernelFunc: (args) => (enabled ? implementation(ordered(args.inputs as Record<string, tf.TensorInfo>), args.attrs as FusedAttrs, args.backend) : reference(args)),
+    kernelFunc: (args) => (enabled && implementation(ordered(args.inputs as Record<string, tf.TensorInfo>), args.attrs as FusedAttrs, args.backend)) || reference(args),
   });
   let names = implemented.get(backendName);
   if (!names) implemented.set(backendName, (names = new Set()));
@@ -122,18 +122,27 @@ export function runFused(name: string, inputs: tf.Tensor[], attrs: FusedAttrs = 
  * for the backward-pass ops (their own gradients are second derivatives, which nothing in
  * slipkit takes), so that every kernel name still has a registered gradient.
  */
-export function referenceVjp(name: string): tf.GradConfig {
+export function referenceVjp(name: string, inputs: number): tf.GradConfig {
   const def = definition(name);
   return {
     kernelName: name,
-    inputsToSave: [],
-    saveAllInputs: true,
+    inputsToSave: Array.from({ length: inputs }, (_, i) => String(i)),
     gradFunc: (dy, saved, attrs) => {
-      const dys = Array.isArray(dy) ? dy : [dy];
-      const grads = tf.grads((...xs: tf.Tensor[]) => {
-        const outs = def.reference(xs, attrs as FusedAttrs);
-        return tf.addN(outs.map((o, i) => tf.sum(tf.mul(o, dys[i]!)))) as tf.Scalar;
-      })(saved);
+      // An output outside the differentiated graph comes with a null gradient: it adds nothing.
+      const dys = (Array.isArray(dy) ? dy : [dy]) as Array<tf.Tensor | null>;
+      // tfjs's engine keeps one active tape: a tf.grads run inside a backward pass replaces the
+      // outer pass's tape and clears it when done, so the outer tape is put back afterwards.
+      const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+      const outerTape = state.activeTape;
+      let grads: tf.Tensor[];
+      try {
+        grads = tf.grads((...xs: tf.Tensor[]) => {
+          const outs = def.reference(xs, attrs as FusedAttrs);
+          return tf.addN(outs.flatMap((o, i) => (dys[i] ? [tf.sum(tf.mul(o, dys[i]!))] : []))) as tf.Scalar;
+        })(saved);
+      } finally {
+        state.activeTape = outerTape;
+      }
       return Object.fromEntries(grads.map((g, i) => [String(i), () => g]));
     },
   };
