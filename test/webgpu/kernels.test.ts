@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { adamwUpdate, attention, attentionGrad, biasResidual, biasScaledGelu, fusedOpsActive, mulColumnSums, normaliseRows, normaliseRowsBackward, runFused } from '../../core/backend/fused';
+import { adamwUpdate, attention, attentionGrad, biasResidual, biasScaledGelu, foldNorm, fusedOpsActive, mulColumnSums, normaliseRows, normaliseRowsBackward, runFused } from '../../core/backend/fused';
 import { Rng } from '../../core/random';
 import { assertFlatTensorCount } from '../helpers/memory';
 import { describeOnWebgpu } from '../helpers/webgpu';
@@ -69,7 +69,7 @@ describeOnWebgpu('WGSL kernels against the reference formulations', () => {
 
   it('are the webgpu kernels of the fused ops, each one kernel with no tfjs ops inside', async () => {
     await tf.setBackend('webgpu');
-    for (const name of ['SlipkitLayerNorm', 'SlipkitBiasGelu', 'SlipkitBiasResidual', 'SlipkitMulColumnSums', 'SlipkitAttention', 'SlipkitAttentionGrad', 'SlipkitAdamW']) {
+    for (const name of ['SlipkitLayerNorm', 'SlipkitBiasGelu', 'SlipkitBiasResidual', 'SlipkitMulColumnSums', 'SlipkitAttention', 'SlipkitAttentionGrad', 'SlipkitAdamW', 'SlipkitFoldNorm']) {
       assert.ok(fusedOpsActive(name), `${name} has no webgpu kernel`);
     }
     const t = tf.tensor2d(x, [ROWS, WIDTH]);
@@ -161,6 +161,27 @@ describeOnWebgpu('WGSL kernels against the reference formulations', () => {
       );
     });
   }
+
+  it('SlipkitFoldNorm over 300 inputs and 70 outputs: values, and gradients through its registered gradient', async () => {
+    const [n, d] = [WIDTH, 70];
+    const arrays = [values(n * d), values(d), values(n), values(n), values(d)];
+    const inputs = () => [tf.tensor2d(arrays[0]!, [n, d]), tf.tensor1d(arrays[1]!), tf.tensor1d(arrays[2]!), tf.tensor1d(arrays[3]!), tf.tensor1d(arrays[4]!)];
+    assertClose(await onBoth(() => { const o = foldNorm(...(inputs() as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D])); return [o.weight, o.bias]; }), ['W′', 'b′']);
+    const dw = values(n * d);
+    const db = values(d);
+    assertClose(
+      await onBoth(() =>
+        gradsOf(
+          tf.getBackend() === 'cpu'
+            ? (w, b, g, be, s) => [tf.mul(tf.mul(tf.reshape(g!, [-1, 1]), w!), s!), tf.mul(tf.add(tf.reshape(tf.matMul(tf.reshape(be!, [1, -1]), w!), [-1]), b!), s!)]
+            : (w, b, g, be, s) => { const o = foldNorm(w as tf.Tensor2D, b as tf.Tensor1D, g as tf.Tensor1D, be as tf.Tensor1D, s as tf.Tensor1D); return [o.weight, o.bias]; },
+          inputs(),
+          [tf.tensor2d(dw, [n, d]), tf.tensor1d(db)],
+        ),
+      ),
+      ['dW', 'db', 'dγ', 'dβ', 'ds'],
+    );
+  });
 
   it('SlipkitAdamW: one pass equal to the reference update, with and without decay', async () => {
     const n = 1000;

@@ -1,14 +1,14 @@
 /**
  * slipkit's WGSL kernels, registered as the `webgpu` backend's kernels of the fused ops
- * (core/backend/fused). SlipkitFoldNorm and SlipkitUnfoldNormGrad (weight-sized, a few per
- * block) run their reference there.
+ * (core/backend/fused). SlipkitUnfoldNormGrad (weight-sized, two per block; ten buffers, more
+ * than the eight storage bindings WebGPU guarantees a shader) runs its reference there.
  */
 import * as tf from '@tensorflow/tfjs';
 import '../fused';
 import { registerFusedImplementation, type FusedImplementation } from '../fused/registry';
 import { attentionGradWgsl, attentionWgsl } from './attention';
 import { adamwWgsl, biasGeluWgsl, biasResidualWgsl } from './elementwise';
-import { layerNormGradWgsl, layerNormWgsl, mulColumnSumsWgsl } from './rows';
+import { foldNormWgsl, layerNormGradWgsl, layerNormWgsl, mulColumnSumsWgsl } from './rows';
 
 export const WGSL_KERNELS: Readonly<Record<string, FusedImplementation>> = {
   SlipkitLayerNorm: layerNormWgsl,
@@ -18,6 +18,7 @@ export const WGSL_KERNELS: Readonly<Record<string, FusedImplementation>> = {
   SlipkitBiasGeluWithDerivative: biasGeluWgsl(true),
   SlipkitBiasResidual: biasResidualWgsl,
   SlipkitMulColumnSums: mulColumnSumsWgsl,
+  SlipkitFoldNorm: foldNormWgsl,
   SlipkitAttention: attentionWgsl,
   SlipkitAttentionGrad: attentionGradWgsl,
   SlipkitAdamW: adamwWgsl,

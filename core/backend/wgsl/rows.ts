@@ -124,3 +124,36 @@ export function mulColumnSumsWgsl([a, g]: tf.TensorInfo[], _attrs: FusedAttrs, b
   const [rows, d] = rowsAndWidth(a!);
   return runWgsl(backend, mulColumnSums, [a!, g!], [a!.shape, [d]], [rows, d], [Math.ceil(d / LANES)]);
 }
+
+/** A LayerNorm folded into the next linear layer: one invocation per output column walks the input rows. */
+const foldNorm: WgslKernel = {
+  key: 'slipkit-fold-norm',
+  code: /* wgsl */ `
+@group(0) @binding(0) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read> beta: array<f32>;
+@group(0) @binding(4) var<storage, read> s: array<f32>;
+@group(0) @binding(5) var<storage, read_write> wOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> bOut: array<f32>;
+struct U { rows: u32, d: u32 }
+@group(0) @binding(7) var<uniform> u: U;
+@compute @workgroup_size(${LANES})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = gid.x;
+  if (c >= u.d) { return; }
+  let sc = s[c];
+  var shifted = 0.0;
+  for (var r = 0u; r < u.rows; r++) {
+    let wi = w[r * u.d + c];
+    shifted += beta[r] * wi;
+    wOut[r * u.d + c] = (gamma[r] * wi) * sc;
+  }
+  bOut[c] = (shifted + b[c]) * sc;
+}`,
+};
+
+export function foldNormWgsl([w, b, gamma, beta, s]: tf.TensorInfo[], _attrs: FusedAttrs, backend: unknown): tf.TensorInfo[] {
+  const [rows, d] = rowsAndWidth(w!);
+  return runWgsl(backend, foldNorm, [w!, b!, gamma!, beta!, s!], [w!.shape, [d]], [rows, d], [Math.ceil(d / LANES)]);
+}
