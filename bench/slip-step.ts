@@ -23,6 +23,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { measureMatmulRate, probeBackends } from '../core/backend';
 import { countWebgpuWork } from './dispatch-count';
 import { benchArg as arg, benchStep } from './slip-step-harness';
@@ -85,7 +86,12 @@ async function countOnWebgpu(model: string, batch: number, steps: number): Promi
       `step ${i + 1}: ${dispatches} dispatches, ${submits} submits, ${ms.toFixed(0)} ms (prepare ${phases.prepare.toFixed(0)}, forward+backward ${phases.forwardBackward.toFixed(0)}, optimizer ${phases.optimizer.toFixed(0)})\n`,
     );
   }
+  // tfjs-backend-webgpu's own accounting: bytes its live tensors use, and bytes its buffer pool holds (the peak it reached).
+  const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
+  process.stdout.write(`GPU memory: ${gib(memory.numBytesInGPU)} GiB in tensors, ${gib(memory.numBytesAllocatedInGPU)} GiB allocated by the buffer pool; ${memory.numTensors} tensors\n`);
 }
+
+const gib = (bytes: number | undefined): string => (bytes === undefined ? '?' : (bytes / 2 ** 30).toFixed(3));
 
 async function main(): Promise<void> {
   const model = arg('model', 'small');

@@ -95,8 +95,16 @@ def main():
     ap.add_argument("--model", default="small", choices=MODELS)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--steps", type=int, default=3)
+    # cuda: the GPU twin of slipkit's webgpu step (bench/gpu/run-device.sh), in strict fp32 (TF32 off).
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = ap.parse_args()
     m = MODELS[args.model]
+    if args.device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.set_float32_matmul_precision("highest")
+        torch.set_default_device("cuda")
+    sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
     torch.manual_seed(0)
     vit = ViT(m["img"], m["patch"], m["vw"], m["vd"], m["vh"])
     txt = TextTransformer(m["tw"], m["td"], m["th"], m["ctx"])
@@ -125,12 +133,16 @@ def main():
             logit_scale.clamp_(0, math.log(100))
 
     step()  # warm-up
+    sync()
     t0 = time.perf_counter()
     for _ in range(args.steps):
         step()
+    sync()
     ms = (time.perf_counter() - t0) * 1000 / args.steps
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
-    print(json.dumps({"msPerStep": ms, "imgPerSec": b * 1000 / ms, "peakGiB": peak, "matmulGflops": matmul_gflops(1024), "threads": torch.get_num_threads(), "torch": torch.__version__}))
+    if args.device == "cuda":
+        peak = torch.cuda.max_memory_allocated() / 2**30
+    print(json.dumps({"msPerStep": ms, "imgPerSec": b * 1000 / ms, "peakGiB": peak, "device": args.device, "matmulGflops": matmul_gflops(1024), "threads": torch.get_num_threads(), "torch": torch.__version__}))
 
 
 def matmul_gflops(n, budget_s=0.5):

@@ -77,8 +77,8 @@ async function probeWebgpu(allowSoftware: boolean): Promise<BackendProbe> {
     return unavailable(`only a software adapter (${name}); wasm is faster (${SOFTWARE_SWITCH}=1 allows it when the spec names webgpu)`);
   }
   exposeNavigatorGpu(gpu, dawn.module.globals);
-  const backend = loadModule<unknown>('@tensorflow/tfjs-backend-webgpu');
-  if (!backend.ok) return unavailable(`@tensorflow/tfjs-backend-webgpu: ${backend.reason}`);
+  const failed = importTfjsWebgpu();
+  if (failed) return unavailable(`@tensorflow/tfjs-backend-webgpu: ${failed}`);
   if (tf.findBackendFactory('webgpu') === null) {
     return unavailable('@tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed, so it did not register');
   }
@@ -102,6 +102,21 @@ async function probeWebgpu(allowSoftware: boolean): Promise<BackendProbe> {
     reason: `Dawn ${version} on ${name}${software ? ` (software adapter, allowed by ${SOFTWARE_SWITCH})` : ''}`,
     details: { package: `webgpu ${version}`, adapter: name, limits: adapterLimits(adapter), tfjsBackend: `@tensorflow/tfjs-backend-webgpu ${installedVersion('@tensorflow/tfjs-backend-webgpu') ?? '?'}` },
   };
+}
+
+/**
+ * Imports tfjs-backend-webgpu, now that navigator.gpu exists; returns why it failed, if it did.
+ * A literal require (not loadModule's by-name one) so that a bundler (bench/gpu/pack.sh)
+ * includes it, sharing the bundle's one copy of tfjs-core.
+ */
+function importTfjsWebgpu(): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-backend-webgpu');
+    return undefined;
+  } catch (err) {
+    return firstLine(err);
+  }
 }
 
 function adapterName(adapter: GpuAdapter): string {
