@@ -104,7 +104,12 @@ export function setFusedOpsEnabled(on: boolean): boolean {
 }
 
 /** Runs the fused op `name` on float32 inputs on the active backend; returns its outputs. */
-export function runFused(name: string, inputs: tf.Tensor[], attrs: FusedAttrs = {}): tf.Tensor[] {
+export const runFused = Object.assign(runFusedKernel, {
+  /** The op's reference formulation, to call op by op (tests differentiate it with tfjs's autodiff). */
+  reference: (name: string): FusedKernelDef['reference'] => definition(name).reference,
+});
+
+function runFusedKernel(name: string, inputs: tf.Tensor[], attrs: FusedAttrs = {}): tf.Tensor[] {
   const def = definition(name);
   const named: tf.NamedTensorMap = {};
   inputs.forEach((t, i) => {
