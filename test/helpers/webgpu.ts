@@ -26,13 +26,17 @@ export function describeOnWebgpu(title: string, body: () => void): void {
   describe(`${title} (on webgpu)`, function () {
     this.timeout(120_000);
     let previous: string;
+    let switchBefore: string | undefined;
     before(async () => {
       previous = tf.getBackend();
+      switchBefore = process.env[SOFTWARE_SWITCH];
       process.env[SOFTWARE_SWITCH] = '1';
       process.env.VK_DRIVER_FILES ??= LAVAPIPE_ICD;
       await selectBackend('webgpu', quiet);
     });
     after(async () => {
+      if (switchBefore === undefined) delete process.env[SOFTWARE_SWITCH];
+      else process.env[SOFTWARE_SWITCH] = switchBefore;
       await tf.setBackend(previous);
     });
     body();
