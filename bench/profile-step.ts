@@ -12,6 +12,7 @@
  */
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs';
+import { fusedOpsActive } from '../core/backend';
 import { benchArg as arg, benchStep, type StepPhases } from './slip-step-harness';
 
 /** Kernels that run other kernels: tf.customGrad scopes, `…__op` wrappers, tfjs-node's _FusedMatMul (BatchMatMul + Add). */
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
   for (const k of info.kernels) {
     // Composite kernels (customGrad scopes, ops made of other kernels) would count their
     // children twice; only leaf kernels are summed.
-    if (COMPOSITE.test(k.name)) continue;
+    // A fused op without its own kernel on this backend runs its reference, tfjs ops listed beside it.
+    if (COMPOSITE.test(k.name) || (k.name.startsWith('Slipkit') && !fusedOpsActive(k.name))) continue;
     const ms = await k.kernelTimeMs;
     const key = byShape ? `${k.name} ${JSON.stringify(k.inputShapes)}` : k.name;
     const entry = totals.get(key) ?? { calls: 0, ms: 0 };
