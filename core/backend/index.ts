@@ -16,6 +16,7 @@ export { displayPath, nativeInstall, SETUP_COMMAND, type NativeInstall, type Nat
 export { formatGflops, measureMatmulRate, type MatmulRate } from './matmul-rate';
 export { quietCpuBackend } from './tfjs-engine';
 export { fusedOpsActive, fusedOpsState, setFusedOpsEnabled, type FusedOpsState } from './fused-ops';
+export { describeGemm, gemmActive, gemmState, setGemmEnabled, type GemmState } from './gemm';
 
 /** The real backends, in AUTO_ORDER. Tests pass their own list to inject fakes. */
 export const BACKEND_CANDIDATES: readonly BackendCandidate[] = [tensorflowCandidate, webgpuCandidate, wasmCandidate, cpuCandidate];

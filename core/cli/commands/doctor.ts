@@ -65,6 +65,7 @@ function writeProbes(out: Out, probes: BackendProbe[]): void {
     out.write(`  ${p.name.padEnd(10)} ${p.available ? 'available  ' : 'unavailable'}  ${p.reason}\n`);
     if (p.available && p.details?.libtensorflow) out.write(`  ${''.padEnd(10)} ${''.padEnd(11)}  libtensorflow ${p.details.libtensorflow}\n`);
     if (p.available && p.details?.fusedOps) out.write(`  ${''.padEnd(10)} ${''.padEnd(11)}  fused ops: ${p.details.fusedOps}\n`);
+    if (p.available && p.details?.gemm) out.write(`  ${''.padEnd(10)} ${''.padEnd(11)}  gemm: ${p.details.gemm}\n`);
   }
   const chosen = probes.find((p) => p.available);
   out.write(`auto selects: ${chosen ? chosen.name : 'nothing (no backend works)'}\n`);
