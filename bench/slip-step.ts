@@ -10,7 +10,9 @@
  * With --rounds N, the twins and each backend run N times, interleaved (twins, slipkit,
  * twins, slipkit, …) so that a neighbour's load hits all alike; the table shows medians and
  * the spread of the per-round time ratios (each against the fastest twin of its round). A
- * machine line gives the CPU and each framework's square-matmul rate.
+ * machine line gives the CPU and each framework's square-matmul rate, and a floor line the
+ * step's FLOPs (its matrix products: scripts/gemm-probe.js) over the best of those rates; the
+ * "× floor" column is each step time over it.
  *
  * The twin's python is $SLIPKIT_TORCH_PYTHON, else the first of .venv-bench, .venv and
  * .venv-ref in the package root that exists (`python3 -m venv .venv-bench &&
@@ -111,7 +113,27 @@ async function main(): Promise<void> {
     wanted.forEach((b, i) => results[twins.length + i].push(runChild(b, model, batch, steps)));
   }
   process.stdout.write(machineLine(names, results) + '\n');
-  printTable(names, results, twins.length, batch);
+  const floorMs = floorLine(names, results, model, batch);
+  printTable(names, results, twins.length, batch, floorMs);
+}
+
+/** The step's FLOPs over the best square-matmul rate of this invocation; prints how, returns ms. */
+function floorLine(names: string[], results: Array<Array<Figures | string>>, model: string, batch: number): number | undefined {
+  // Plain JavaScript shared with the setup script (no build step of its own).
+  const { stepFlops } = require(path.join(root, 'scripts', 'gemm-probe.js')) as { stepFlops(model: string, batch: number): { linear: number; attention: number; total: number } };
+  const flops = stepFlops(model, batch);
+  const rates = names.flatMap((name, i) => {
+    const g = ok(results[i]).flatMap((f) => (f.matmulGflops === undefined ? [] : [f.matmulGflops]));
+    return g.length ? [{ name, gflops: median(g) }] : [];
+  });
+  const best = rates.sort((a, b) => b.gflops - a.gflops)[0];
+  if (!best) return undefined;
+  const ms = flops.total / best.gflops / 1e6;
+  process.stdout.write(
+    `floor: ${(flops.total / 1e9).toFixed(1)} GFLOP of matrix products (${(flops.linear / 1e9).toFixed(1)} linear, ${(flops.attention / 1e9).toFixed(1)} attention) ` +
+      `at the best rate measured here (${best.name}, ${best.gflops.toFixed(0)} GFLOP/s) = ${ms.toFixed(0)} ms\n`,
+  );
+  return ms;
 }
 
 const median = (xs: number[]): number => {
@@ -149,11 +171,11 @@ function fastestOfRound(results: Array<Array<Figures | string>>, twinCount: numb
   return figures.sort((a, b) => a.msPerStep - b.msPerStep)[0];
 }
 
-function printTable(names: string[], results: Array<Array<Figures | string>>, twinCount: number, batch: number): void {
+function printTable(names: string[], results: Array<Array<Figures | string>>, twinCount: number, batch: number, floorMs: number | undefined): void {
   const out = process.stdout;
   const best = strongestTwin(results, twinCount);
   if (best !== undefined) out.write(`strongest twin: ${names[best]} (${ok(results[best])[0].variant ?? '?'}); ratios are against it\n`);
-  out.write(`${'implementation'.padEnd(22)}${'ms/step'.padStart(10)}${'img/s'.padStart(9)}${'peak GiB'.padStart(10)}${'time ×twin'.padStart(13)}${'mem ×twin'.padStart(12)}${'time × range'.padStart(15)}\n`);
+  out.write(`${'implementation'.padEnd(22)}${'ms/step'.padStart(10)}${'img/s'.padStart(9)}${'peak GiB'.padStart(10)}${'time ×twin'.padStart(13)}${'mem ×twin'.padStart(12)}${'time × range'.padStart(15)}${'× floor'.padStart(10)}\n`);
   const torch = best === undefined ? [] : ok(results[best]);
   names.forEach((name, i) => {
     const figures = ok(results[i]);
@@ -174,7 +196,7 @@ function printTable(names: string[], results: Array<Array<Figures | string>>, tw
     const range = ratios.length > 1 ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : '-';
     out.write(
       `${name.padEnd(22)}${ms.toFixed(0).padStart(10)}${((batch * 1000) / ms).toFixed(1).padStart(9)}${peak.toFixed(2).padStart(10)}` +
-        `${ratio(torchMs && ms / torchMs).padStart(13)}${ratio(torchPeak && peak / torchPeak).padStart(12)}${range.padStart(15)}\n`,
+        `${ratio(torchMs && ms / torchMs).padStart(13)}${ratio(torchPeak && peak / torchPeak).padStart(12)}${range.padStart(15)}${ratio(floorMs && ms / floorMs).padStart(10)}\n`,
     );
   });
 }

@@ -63,6 +63,20 @@ function stepShapes(model, batch) {
   return [...shapes.values()];
 }
 
+/**
+ * FLOPs of one step's matrix products: the linear layers' (stepShapes) and attention's per-head
+ * products (q·kᵀ and P·v forward; dV, dP, dQ and dK backward: six of 2·T²·d per head and image).
+ */
+function stepFlops(model, batch) {
+  const m = MODELS[model];
+  const linear = stepShapes(model, batch).reduce((sum, s) => sum + 2 * s.m * s.n * s.k * s.count, 0);
+  const tokens = (m.img / m.patch) ** 2 + 1;
+  // Each tower's attention: 6 products of 2·T²·(width/heads) for each of batch·heads, i.e. 12·T²·width per image.
+  const vit = m.vd * 3 * batch * 12 * tokens * tokens * m.vw;
+  const text = m.td * batch * 12 * m.ctx * m.ctx * m.tw;
+  return { linear, attention: vit + text, total: linear + vit + text };
+}
+
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
@@ -143,4 +157,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { stepShapes, MODELS };
+module.exports = { stepShapes, stepFlops, MODELS };
