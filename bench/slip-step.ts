@@ -31,6 +31,8 @@ import { benchArg as arg, benchStep } from './slip-step-harness';
 
 interface Figures {
   msPerStep: number;
+  /** Process CPU time per step, all threads (less moved by other tenants' load than wall time). */
+  cpuMsPerStep?: number;
   imgPerSec: number;
   peakGiB: number;
   /** 1024² float32 matmul rate of the same process, after the timed steps. */
@@ -54,11 +56,14 @@ async function child(backend: string, model: string, batch: number, steps: numbe
   const one = await benchStep(model, batch, backend);
   one();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) one();
   const ms = (performance.now() - t0) / steps;
+  const cpu = process.cpuUsage(c0);
+  const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / steps;
   const peakGiB = process.resourceUsage().maxRSS / 2 ** 20;
   const matmul = await measureMatmulRate(1024, 500);
-  return { msPerStep: ms, imgPerSec: (batch * 1000) / ms, peakGiB, matmulGflops: matmul.gflops };
+  return { msPerStep: ms, cpuMsPerStep, imgPerSec: (batch * 1000) / ms, peakGiB, matmulGflops: matmul.gflops };
 }
 
 function runChild(backend: string, model: string, batch: number, steps: number): Figures | string {
@@ -175,7 +180,7 @@ function printTable(names: string[], results: Array<Array<Figures | string>>, tw
   const out = process.stdout;
   const best = strongestTwin(results, twinCount);
   if (best !== undefined) out.write(`strongest twin: ${names[best]} (${ok(results[best])[0].variant ?? '?'}); ratios are against it\n`);
-  out.write(`${'implementation'.padEnd(22)}${'ms/step'.padStart(10)}${'img/s'.padStart(9)}${'peak GiB'.padStart(10)}${'time ×twin'.padStart(13)}${'mem ×twin'.padStart(12)}${'time × range'.padStart(15)}${'× floor'.padStart(10)}\n`);
+  out.write(`${'implementation'.padEnd(22)}${'ms/step'.padStart(10)}${'img/s'.padStart(9)}${'peak GiB'.padStart(10)}${'time ×twin'.padStart(13)}${'mem ×twin'.padStart(12)}${'time × range'.padStart(15)}${'× floor'.padStart(10)}${'CPU ms'.padStart(9)}${'CPU ×twin'.padStart(11)}\n`);
   const torch = best === undefined ? [] : ok(results[best]);
   names.forEach((name, i) => {
     const figures = ok(results[i]);
@@ -193,10 +198,13 @@ function printTable(names: string[], results: Array<Array<Figures | string>>, tw
       return typeof f === 'string' || !t ? [] : [f.msPerStep / t.msPerStep];
     });
     const ratio = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
+    const cpuMs = median(figures.flatMap((f) => (f.cpuMsPerStep === undefined ? [] : [f.cpuMsPerStep])));
+    const torchCpu = median(torch.flatMap((f) => (f.cpuMsPerStep === undefined ? [] : [f.cpuMsPerStep])));
     const range = ratios.length > 1 ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : '-';
     out.write(
       `${name.padEnd(22)}${ms.toFixed(0).padStart(10)}${((batch * 1000) / ms).toFixed(1).padStart(9)}${peak.toFixed(2).padStart(10)}` +
-        `${ratio(torchMs && ms / torchMs).padStart(13)}${ratio(torchPeak && peak / torchPeak).padStart(12)}${range.padStart(15)}${ratio(floorMs && ms / floorMs).padStart(10)}\n`,
+        `${ratio(torchMs && ms / torchMs).padStart(13)}${ratio(torchPeak && peak / torchPeak).padStart(12)}${range.padStart(15)}${ratio(floorMs && ms / floorMs).padStart(10)}` +
+        `${(Number.isNaN(cpuMs) ? '-' : cpuMs.toFixed(0)).padStart(9)}${ratio(Number.isNaN(cpuMs) || Number.isNaN(torchCpu) ? undefined : cpuMs / torchCpu).padStart(11)}\n`,
     );
   });
 }
