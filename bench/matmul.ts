@@ -3,10 +3,17 @@
  *
  *   npm run build && node dist/bench/matmul.js [--sizes 128,256,512,1024,2048] [--budget-ms 1000] [--backends tensorflow,wasm,cpu]
  *
+ * With --step small|vits16, instead: GFLOP/s per GEMM candidate (TensorFlow's MatMul, the BLAS
+ * libraries setup installed, PyTorch's) at the shapes of one SLIP training step (see
+ * bench/matmul-step.ts):
+ *
+ *   node dist/bench/matmul.js --step small [--rounds 2] [--reps 5] [--libraries mkl=/path/libmkl_rt.so.3] [--no-torch]
+ *
  * Each cell multiplies two random n×n matrices until the budget has passed (one untimed warm-up,
  * at least two timed reps, every product read back). A backend stops at the first size whose
  * single rep takes longer than the budget, so the slow pure-JS backend does not run for minutes.
  */
+import { stepMatmulBench } from './matmul-step';
 import { AUTO_ORDER, BACKEND_CANDIDATES, formatGflops, measureMatmulRate, probeBackends, type BackendName, type MatmulRate } from '../core/backend';
 
 interface BenchOptions {
@@ -31,7 +38,14 @@ function parseArgs(argv: string[]): BenchOptions {
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const step = argv.indexOf('--step');
+  if (step >= 0) {
+    const value = (name: string, fallback: string): string => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
+    stepMatmulBench(argv[step + 1], Number(value('rounds', '2')), Number(value('reps', '5')), argv.includes('--libraries') ? value('libraries', '') : undefined, !argv.includes('--no-torch'));
+    return;
+  }
+  const options = parseArgs(argv);
   const probes = await probeBackends();
   const out = process.stdout;
   const rows: Array<{ name: BackendName; cells: Map<number, MatmulRate> }> = [];

@@ -24,8 +24,11 @@ export interface StepPhases {
   optimizer: number;
 }
 
-/** Builds the benchmark model on `backend` and returns a function that runs one step. */
-export async function benchStep(model: string, batch: number, backend: string): Promise<() => Promise<StepPhases>> {
+/**
+ * Builds the benchmark model on `backend` and returns a function that runs one step; it calls
+ * `onPhaseEnd` (if given) as each phase ends, e.g. to split a profile by phase.
+ */
+export async function benchStep(model: string, batch: number, backend: string): Promise<(onPhaseEnd?: (phase: keyof StepPhases) => void) => Promise<StepPhases>> {
   const registry = new PluginRegistry();
   registry.registerAll(builtinPlugins, 'builtin');
   const spec = path.resolve(__dirname, '..', '..', 'bench', 'specs', `slip-${model}.json`);
@@ -38,21 +41,25 @@ export async function benchStep(model: string, batch: number, backend: string): 
   const size = exp.spec.data.imageSize;
   const rng = new Rng(0);
   const captions = Array.from({ length: batch }, (_, i) => `a photo of a small red circle number ${i} on the left of a blue square`);
-  return async () => {
+  return async (onPhaseEnd) => {
     const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const fake: Batch = { images, captions, labels: new Int32Array(batch).fill(-1), keys: captions, position: { epoch: 0, offset: 0 } };
     let t = performance.now();
     const sb = prepareStepBatch(exp, fake, rng);
     images.dispose();
     const prepare = performance.now() - t;
+    onPhaseEnd?.('prepare');
     t = performance.now();
     const out = await plainStep({ model: exp.model, slots: exp.slots, params, step: 0, totalSteps: 100 }, sb);
     disposeStepBatch(sb);
     const forwardBackward = performance.now() - t;
+    onPhaseEnd?.('forwardBackward');
     t = performance.now();
     opt.apply(out.grads, 1e-4);
     tf.dispose([...out.grads.values()]);
-    return { prepare, forwardBackward, optimizer: performance.now() - t };
+    const optimizer = performance.now() - t;
+    onPhaseEnd?.('optimizer');
+    return { prepare, forwardBackward, optimizer };
   };
 }
 

@@ -1,16 +1,25 @@
 /**
  * SLIP training-step benchmark: CLIP + SimCLR, three image views per step, AdamW.
  * For each backend (each in its own child process, so peak memory is the step's own), it
- * prints ms/step, img/s and peak RSS, next to a PyTorch implementation of the same model run
- * in the same invocation (bench/slip_step_torch.py, with .venv's torch), and the ratio.
+ * prints ms/step, img/s and peak RSS, next to the PyTorch twin of the same model run in the
+ * same invocation (bench/slip_step_torch.py: fused AdamW, one ViT pass over the views), and
+ * the ratios. The twin runs in each of its variants (--twin, default eager and compiled:
+ * torch.compile); the ratios are taken against the fastest of them, the "strongest twin",
+ * which the output names.
  *
- * With --rounds N, PyTorch and each backend run N times, interleaved (torch, slipkit, torch,
- * slipkit, …) so that a neighbour's load hits both alike; the table shows medians and the
- * spread of the per-round time ratios. A machine line gives the CPU and each framework's
- * square-matmul rate, since the ratio depends on how fast each one's BLAS is on that CPU.
+ * With --rounds N, the twins and each backend run N times, interleaved (twins, slipkit,
+ * twins, slipkit, …) so that a neighbour's load hits all alike; the table shows medians and
+ * the spread of the per-round time ratios (each against the fastest twin of its round). A
+ * machine line gives the CPU and each framework's square-matmul rate, and a floor line the
+ * step's FLOPs (its matrix products: scripts/gemm-probe.js) over the best of those rates; the
+ * "× floor" column is each step time over it.
+ *
+ * The twin's python is $SLIPKIT_TORCH_PYTHON, else the first of .venv-bench, .venv and
+ * .venv-ref in the package root that exists (`python3 -m venv .venv-bench &&
+ * .venv-bench/bin/pip install torch==2.13.0 numpy`).
  *
  *   node dist/bench/slip-step.js [--model small|vits16] [--batch 64] [--steps 3] [--rounds 1] [--backends tensorflow,wasm,cpu]
- *                                [--adamw auto|tf-ops|tensorflow-fused]
+ *                                [--twin eager,compiled,three-pass] [--adamw auto|tf-ops|tensorflow-fused]
  *   node dist/bench/slip-step.js --count [--model small] [--batch 8] [--steps 2]
  *
  * --count runs on webgpu only, in this process, and prints the compute dispatches and queue
@@ -30,11 +39,23 @@ import { benchArg as arg, benchStep } from './slip-step-harness';
 
 interface Figures {
   msPerStep: number;
+  /** Process CPU time per step, all threads (less moved by other tenants' load than wall time). */
+  cpuMsPerStep?: number;
   imgPerSec: number;
   peakGiB: number;
   /** 1024² float32 matmul rate of the same process, after the timed steps. */
   matmulGflops?: number;
+  /** The twin's form (bench/slip_step_torch.py prints it). */
+  variant?: string;
 }
+
+/** The twin's variants: command-line flags of bench/slip_step_torch.py. */
+const TWINS: Record<string, string[]> = {
+  eager: [],
+  compiled: ['--compile'],
+  // The twin as it was first written: per-tensor AdamW, one ViT pass per view.
+  'three-pass': ['--optimizer', 'for-loop', '--vit-passes', '3'],
+};
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -43,11 +64,14 @@ async function child(backend: string, model: string, batch: number, steps: numbe
   const one = await benchStep(model, batch, backend);
   await one();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) await one();
   const ms = (performance.now() - t0) / steps;
+  const cpu = process.cpuUsage(c0);
+  const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / steps;
   const peakGiB = process.resourceUsage().maxRSS / 2 ** 20;
   const matmul = await measureMatmulRate(1024, 500);
-  return { msPerStep: ms, imgPerSec: (batch * 1000) / ms, peakGiB, matmulGflops: matmul.gflops };
+  return { msPerStep: ms, cpuMsPerStep, imgPerSec: (batch * 1000) / ms, peakGiB, matmulGflops: matmul.gflops };
 }
 
 function runChild(backend: string, model: string, batch: number, steps: number): Figures | string {
@@ -61,11 +85,18 @@ function runChild(backend: string, model: string, batch: number, steps: number):
   }
 }
 
-function runTorch(model: string, batch: number, steps: number): Figures | string {
-  const python = path.join(root, '.venv', 'bin', 'python');
-  if (!fs.existsSync(python)) return 'no .venv with torch (python3 -m venv .venv && .venv/bin/pip install torch==2.13.0)';
+/** The python that runs the twin, or undefined. */
+function torchPython(): string | undefined {
+  if (process.env.SLIPKIT_TORCH_PYTHON) return process.env.SLIPKIT_TORCH_PYTHON;
+  return ['.venv-bench', '.venv', '.venv-ref'].map((v) => path.join(root, v, 'bin', 'python')).find((p) => fs.existsSync(p));
+}
+
+function runTorch(twin: string, model: string, batch: number, steps: number): Figures | string {
+  const python = torchPython();
+  if (!python) return 'no python with torch (python3 -m venv .venv-bench && .venv-bench/bin/pip install torch==2.13.0 numpy)';
   try {
-    const out = execFileSync(python, [path.join(root, 'bench', 'slip_step_torch.py'), '--model', model, '--batch', String(batch), '--steps', String(steps)], { encoding: 'utf8' });
+    const args = [path.join(root, 'bench', 'slip_step_torch.py'), '--model', model, '--batch', String(batch), '--steps', String(steps), ...TWINS[twin]];
+    const out = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return JSON.parse(out.trim().split('\n').pop()!) as Figures;
   } catch (err) {
     return (err as Error).message.split('\n')[0];
@@ -110,15 +141,38 @@ async function main(): Promise<void> {
   const available = (await probeBackends()).filter((p) => p.available).map((p) => p.name as string);
   const wanted = arg('backends', available.filter((b) => b !== 'cpu' || model !== 'vits16').join(',')).split(',');
   const rounds = Math.max(1, Number(arg('rounds', '1')));
+  const twins = arg('twin', 'eager,compiled').split(',');
+  const unknown = twins.filter((t) => !(t in TWINS));
+  if (unknown.length) throw new Error(`unknown --twin ${unknown.join(',')}: one or more of ${Object.keys(TWINS).join(',')}`);
   process.stdout.write(`SLIP step (CLIP + SimCLR, 3 image views), model ${model}, batch ${batch}, ${steps} timed steps after 1 warm-up, ${rounds} round(s)\n`);
-  const names = ['pytorch (cpu)', ...wanted.map((b) => `slipkit ${b}`)];
+  const names = [...twins.map((t) => `pytorch ${t}`), ...wanted.map((b) => `slipkit ${b}`)];
   const results = names.map(() => [] as Array<Figures | string>);
   for (let r = 0; r < rounds; r++) {
-    results[0].push(runTorch(model, batch, steps));
-    wanted.forEach((b, i) => results[i + 1].push(runChild(b, model, batch, steps)));
+    twins.forEach((t, i) => results[i].push(runTorch(t, model, batch, steps)));
+    wanted.forEach((b, i) => results[twins.length + i].push(runChild(b, model, batch, steps)));
   }
   process.stdout.write(machineLine(names, results) + '\n');
-  printTable(names, results, batch);
+  const floorMs = floorLine(names, results, model, batch);
+  printTable(names, results, twins.length, batch, floorMs);
+}
+
+/** The step's FLOPs over the best square-matmul rate of this invocation; prints how, returns ms. */
+function floorLine(names: string[], results: Array<Array<Figures | string>>, model: string, batch: number): number | undefined {
+  // Plain JavaScript shared with the setup script (no build step of its own).
+  const { stepFlops } = require(path.join(root, 'scripts', 'gemm-probe.js')) as { stepFlops(model: string, batch: number): { linear: number; attention: number; total: number } };
+  const flops = stepFlops(model, batch);
+  const rates = names.flatMap((name, i) => {
+    const g = ok(results[i]).flatMap((f) => (f.matmulGflops === undefined ? [] : [f.matmulGflops]));
+    return g.length ? [{ name, gflops: median(g) }] : [];
+  });
+  const best = rates.sort((a, b) => b.gflops - a.gflops)[0];
+  if (!best) return undefined;
+  const ms = flops.total / best.gflops / 1e6;
+  process.stdout.write(
+    `floor: ${(flops.total / 1e9).toFixed(1)} GFLOP of matrix products (${(flops.linear / 1e9).toFixed(1)} linear, ${(flops.attention / 1e9).toFixed(1)} attention) ` +
+      `at the best rate measured here (${best.name}, ${best.gflops.toFixed(0)} GFLOP/s) = ${ms.toFixed(0)} ms\n`,
+  );
+  return ms;
 }
 
 const median = (xs: number[]): number => {
@@ -137,10 +191,31 @@ function machineLine(names: string[], results: Array<Array<Figures | string>>): 
   return `machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores; matmul 1024² GFLOP/s: ${rates.join(', ') || '-'}`;
 }
 
-function printTable(names: string[], results: Array<Array<Figures | string>>, batch: number): void {
+/**
+ * The strongest twin: the twin row with the lowest median step time. Per round, the reference
+ * is the fastest twin of that round (so a neighbour's load in one round hits the ratio less).
+ */
+function strongestTwin(results: Array<Array<Figures | string>>, twinCount: number): number | undefined {
+  let best: number | undefined;
+  for (let i = 0; i < twinCount; i++) {
+    const figures = ok(results[i]);
+    if (!figures.length) continue;
+    if (best === undefined || median(figures.map((f) => f.msPerStep)) < median(ok(results[best]).map((f) => f.msPerStep))) best = i;
+  }
+  return best;
+}
+
+function fastestOfRound(results: Array<Array<Figures | string>>, twinCount: number, round: number): Figures | undefined {
+  const figures = results.slice(0, twinCount).flatMap((rows) => (typeof rows[round] === 'string' ? [] : [rows[round] as Figures]));
+  return figures.sort((a, b) => a.msPerStep - b.msPerStep)[0];
+}
+
+function printTable(names: string[], results: Array<Array<Figures | string>>, twinCount: number, batch: number, floorMs: number | undefined): void {
   const out = process.stdout;
-  out.write(`${'implementation'.padEnd(22)}${'ms/step'.padStart(10)}${'img/s'.padStart(9)}${'peak GiB'.padStart(10)}${'time ×torch'.padStart(13)}${'mem ×torch'.padStart(12)}${'time × range'.padStart(15)}\n`);
-  const torch = ok(results[0]);
+  const best = strongestTwin(results, twinCount);
+  if (best !== undefined) out.write(`strongest twin: ${names[best]} (${ok(results[best])[0].variant ?? '?'}); ratios are against it\n`);
+  out.write(`${'implementation'.padEnd(22)}${'ms/step'.padStart(10)}${'img/s'.padStart(9)}${'peak GiB'.padStart(10)}${'time ×twin'.padStart(13)}${'mem ×twin'.padStart(12)}${'time × range'.padStart(15)}${'× floor'.padStart(10)}${'CPU ms'.padStart(9)}${'CPU ×twin'.padStart(11)}\n`);
+  const torch = best === undefined ? [] : ok(results[best]);
   names.forEach((name, i) => {
     const figures = ok(results[i]);
     if (figures.length === 0) {
@@ -151,16 +226,19 @@ function printTable(names: string[], results: Array<Array<Figures | string>>, ba
     const peak = Math.max(...figures.map((f) => f.peakGiB));
     const torchMs = torch.length ? median(torch.map((f) => f.msPerStep)) : undefined;
     const torchPeak = torch.length ? Math.max(...torch.map((f) => f.peakGiB)) : undefined;
-    // Per-round ratios pair each run with the torch run of the same round.
+    // Per-round ratios pair each run with the fastest twin of the same round.
     const ratios = results[i].flatMap((f, r) => {
-      const t = results[0][r];
-      return typeof f === 'string' || typeof t === 'string' ? [] : [f.msPerStep / t.msPerStep];
+      const t = fastestOfRound(results, twinCount, r);
+      return typeof f === 'string' || !t ? [] : [f.msPerStep / t.msPerStep];
     });
     const ratio = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
+    const cpuMs = median(figures.flatMap((f) => (f.cpuMsPerStep === undefined ? [] : [f.cpuMsPerStep])));
+    const torchCpu = median(torch.flatMap((f) => (f.cpuMsPerStep === undefined ? [] : [f.cpuMsPerStep])));
     const range = ratios.length > 1 ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : '-';
     out.write(
       `${name.padEnd(22)}${ms.toFixed(0).padStart(10)}${((batch * 1000) / ms).toFixed(1).padStart(9)}${peak.toFixed(2).padStart(10)}` +
-        `${ratio(torchMs && ms / torchMs).padStart(13)}${ratio(torchPeak && peak / torchPeak).padStart(12)}${range.padStart(15)}\n`,
+        `${ratio(torchMs && ms / torchMs).padStart(13)}${ratio(torchPeak && peak / torchPeak).padStart(12)}${range.padStart(15)}${ratio(floorMs && ms / floorMs).padStart(10)}` +
+        `${(Number.isNaN(cpuMs) ? '-' : cpuMs.toFixed(0)).padStart(9)}${ratio(Number.isNaN(cpuMs) || Number.isNaN(torchCpu) ? undefined : cpuMs / torchCpu).padStart(11)}\n`,
     );
   });
 }

@@ -24,6 +24,10 @@
  *      attention kernels through TensorFlow's C kernel API, vectorised by the wheel's Eigen) into
  *      .native/fused-ops/, and checks it in a child process. A failure here is reported and
  *      recorded in the manifest, not fatal: the layers then compute the same formulas with tfjs ops.
+ *   6. builds the GEMM addon (core/backend/native/gemm/), installs candidate BLAS libraries from
+ *      PyPI wheels (OpenBLAS, MKL), times the SLIP step's products on each against TensorFlow's
+ *      MatMul and records the choice (scripts/setup-gemm.js). Only a failed addon build under CI=true
+ *      is fatal: otherwise the products stay on TensorFlow's MatMul.
  * Under CI=true (set by GitHub Actions, GitLab CI and most CI services) every failure, the fused
  * ops' included, exits 1 even with --optional: otherwise the tests that need the native backend
  * would find it missing and a CI run could pass without ever exercising it.
@@ -36,6 +40,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const { ensureGemm } = require('./setup-gemm');
 
 /** TensorFlow release whose C API we take from PyPI's tensorflow-cpu wheel. */
 const TF_VERSION = process.env.SLIPKIT_TF_VERSION || '2.21.0';
@@ -461,6 +466,28 @@ function ensureFusedOps() {
   failInCiWithoutFusedOps(manifest.fusedOps);
 }
 
+/**
+ * Step 6 (scripts/setup-gemm.js): builds the GEMM addon, installs the candidate BLAS libraries
+ * and records which GEMM the products run on. Redone only when its sources or settings change.
+ */
+function ensureGemmChoice() {
+  const manifest = readJson(manifestPath);
+  const ctx = {
+    root, nativeDir, libDir, tfjsNodeDir, force, run, say, marchFlag,
+    nodedir: findNodeHeaders,
+    python: (() => {
+      let python;
+      return () => (python ??= findPython());
+    })(),
+  };
+  const gemm = ensureGemm(ctx, manifest.gemm);
+  if (gemm !== manifest.gemm) {
+    manifest.gemm = gemm;
+    fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  }
+  if (inCi && gemm.error) throw new StepError('building the GEMM addon', `the GEMM addon was not built (${gemm.error})`);
+}
+
 /** Outside CI a failed fused-ops build is recorded and tolerated; under CI=true it fails the setup. */
 function failInCiWithoutFusedOps(fusedOps) {
   if (inCi && fusedOps.error) {
@@ -503,6 +530,7 @@ function setUp() {
   const tfjsVersion = rootTfjsVersion();
   if (!force && alreadyProvisioned(tfjsVersion)) {
     ensureFusedOps();
+    ensureGemmChoice();
     say(`native backend ready (tfjs-node ${tfjsVersion} on libtensorflow ${TF_VERSION}), checked in ${secondsSince(started)}`);
     return;
   }
@@ -527,6 +555,7 @@ function setUp() {
   };
   fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
   failInCiWithoutFusedOps(manifest.fusedOps);
+  ensureGemmChoice();
   say(`native backend ready: tf.getBackend() = '${seen.backend}', tfjs-core ${seen.tfVersion}; total ${secondsSince(started)}`);
 }
 

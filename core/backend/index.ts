@@ -17,6 +17,7 @@ export { formatGflops, measureMatmulRate, type MatmulRate } from './matmul-rate'
 export { quietCpuBackend } from './tfjs-engine';
 export { fusedOpsState, type FusedOpsState } from './fused-ops';
 export { fusedOpsActive, setFusedOpsEnabled } from './fused';
+export { describeGemm, gemmActive, gemmState, setGemmEnabled, type GemmState } from './gemm';
 
 /** The real backends, in AUTO_ORDER. Tests pass their own list to inject fakes. */
 export const BACKEND_CANDIDATES: readonly BackendCandidate[] = [tensorflowCandidate, webgpuCandidate, wasmCandidate, cpuCandidate];

@@ -13,6 +13,25 @@ export interface NativeManifest {
   builtAt: string;
   /** slipkit's fused-ops addon (core/backend/native/): built, or why not. */
   fusedOps?: FusedOpsBuild;
+  /** The GEMM setup measured and chose (core/backend/gemm.ts); absent before setup knew of it. */
+  gemm?: GemmChoice;
+}
+
+/** The GEMM addon, the BLAS libraries setup installed, what it measured and what it chose. */
+export interface GemmChoice {
+  /** The addon (core/backend/native/gemm/), relative to the native directory; absent when it failed to build. */
+  addon?: string;
+  /** sha256 over the addon's sources and scripts/gemm-probe.js. */
+  source: string;
+  /** Each candidate library: its path relative to the native directory and where it came from, or why not. */
+  candidates: Record<string, { library?: string; from?: string; error?: string }>;
+  /** The step's products in ms, per candidate, measured in one process against TensorFlow's MatMul. */
+  measured: Array<{ candidate: string; ms: number; tensorflowMs: number }>;
+  /** `tensorflow` (TensorFlow's MatMul) or the name of a candidate. */
+  chosen: string;
+  /** Why chosen is what it is, in words. */
+  why: string;
+  error?: string;
 }
 
 /** The fused-ops addon as setup built it: its path (relative to the native directory) and source hash, or the build error. */

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fusedOpsUnavailable, loadFusedOps } from './fused-ops';
+import { describeGemm, gemmUnavailable, loadGemm } from './gemm';
 import { nativeInstall, SETUP_COMMAND } from './native-install';
 import { installedVersion, packageRoot } from './package-root';
 import { firstLine, loadModule } from './load-module';
@@ -118,6 +119,7 @@ async function loadSource(source: Source, entry: string, skipped: string[]): Pro
       return unavailable(`loaded, but ${firstLine(err)}`);
     }
     const fusedOps = source === nativeSource ? loadNativeFusedOps() : noFusedOps(`they are built for the ${nativeSource.label} source only`);
+    const gemm = source === nativeSource ? loadNativeGemm() : (gemmUnavailable(`setup's GEMM is for the ${nativeSource.label} source only`), describeGemm());
     const version = packageVersion(packageDir(entry));
     const tfVersion = backend.binding?.TF_Version ?? '?';
     const device = source.packageName.endsWith('-gpu') ? (backend.isUsingGpuDevice ? 'GPU' : 'CPU (no GPU device in use)') : 'CPU';
@@ -125,7 +127,7 @@ async function loadSource(source: Source, entry: string, skipped: string[]): Pro
       name: 'tensorflow',
       available: true,
       reason: `${source.label.replace(/ \(.*/, '')} ${version} on libtensorflow ${tfVersion}, ${device}, ${oneDnn}`,
-      details: { package: `${source.packageName} ${version}`, from: source.label, libtensorflow: `${tfVersion} from ${source.libtensorflowSource()}`, device, fusedOps },
+      details: { package: `${source.packageName} ${version}`, from: source.label, libtensorflow: `${tfVersion} from ${source.libtensorflowSource()}`, device, fusedOps, gemm },
     };
   } finally {
     await reselect(previous);
@@ -140,6 +142,20 @@ function loadNativeFusedOps(): string {
   if (!build.addon) return noFusedOps(`the build failed (${build.error ?? 'no reason recorded'}): rerun \`${SETUP_COMMAND} -- --verbose\``);
   const state = loadFusedOps(path.join(install.dir, build.addon));
   return state.loaded ? `${state.ops.length} ops on ${state.threads} threads` : noFusedOps(state.reason);
+}
+
+/** Loads the GEMM library setup chose, if it chose one over TensorFlow's MatMul; says which, for doctor. */
+function loadNativeGemm(): string {
+  const install = nativeInstall();
+  const choice = install.manifest?.gemm;
+  if (!choice) gemmUnavailable(`setup predates the GEMM choice: rerun \`${SETUP_COMMAND}\``);
+  else if (choice.chosen === 'tensorflow') gemmUnavailable(choice.why);
+  else {
+    const library = choice.candidates[choice.chosen]?.library;
+    if (!choice.addon || !library) gemmUnavailable(`the manifest names ${choice.chosen} but not its addon and library: rerun \`${SETUP_COMMAND}\``);
+    else loadGemm(path.join(install.dir, choice.addon), path.join(install.dir, library), choice.chosen);
+  }
+  return describeGemm();
 }
 
 /** Records and returns why the fused ops are off (the layers then use tfjs ops). */

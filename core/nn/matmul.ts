@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { activeOpRunner, asOpRunner, boolAttr, floatTypeAttr } from '../backend/tensorflow-ops';
+import { gemmActive } from '../backend/gemm';
+import { activeOpRunner, asOpRunner, boolAttr, floatTypeAttr, type OpAttr, type TensorflowOpRunner } from '../backend/tensorflow-ops';
 
 /**
  * A 2-D matrix product as one kernel on the native backend.
@@ -27,8 +28,10 @@ interface MatMulAttrs {
  * favours BatchMatMulV2 (SSL head input gradient [64, 4096]·[4096, 4096]ᵀ 34.8 / 12.4, text
  * fc1 input gradient 7.9 / 5.7, ViT fc1 input gradient 19.4 / 18.1).
  */
-function nativeOpFor(transposeB: boolean): { op: string; transposeAttrs: [string, string] } {
-  return transposeB ? { op: 'BatchMatMulV2', transposeAttrs: ['adj_x', 'adj_y'] } : { op: 'MatMul', transposeAttrs: ['transpose_a', 'transpose_b'] };
+function nativeOpFor(runner: TensorflowOpRunner, transposeA: boolean, transposeB: boolean): { op: string; attrs: OpAttr[] } {
+  if (gemmActive()) return { op: 'SlipkitGemm', attrs: [boolAttr(runner, 'transpose_a', transposeA), boolAttr(runner, 'transpose_b', transposeB)] };
+  const [op, names] = transposeB ? ['BatchMatMulV2', ['adj_x', 'adj_y']] : ['MatMul', ['transpose_a', 'transpose_b']];
+  return { op, attrs: [boolAttr(runner, names[0], transposeA), boolAttr(runner, names[1], transposeB), floatTypeAttr(runner)] };
 }
 
 let registered = false;
@@ -40,12 +43,8 @@ function registerNativeMatMul(): void {
     kernelFunc: ({ inputs, backend, attrs }) => {
       const runner = asOpRunner(backend)!;
       const { transposeA, transposeB } = attrs as unknown as MatMulAttrs;
-      const { op, transposeAttrs } = nativeOpFor(transposeB);
-      return runner.executeSingleOutput(
-        op,
-        [boolAttr(runner, transposeAttrs[0], transposeA), boolAttr(runner, transposeAttrs[1], transposeB), floatTypeAttr(runner)],
-        [inputs.a!, inputs.b!],
-      );
+      const { op, attrs: opAttrs } = nativeOpFor(runner, transposeA, transposeB);
+      return runner.executeSingleOutput(op, opAttrs, [inputs.a!, inputs.b!]);
     },
   });
   // dA and dB by the usual rules, for a product recorded on a tape (slipkit's layers call it

@@ -36,6 +36,9 @@ describe('slipkit doctor', () => {
     const rows = out.split('\n').filter((l) => /^ {2}\S+ +(available|unavailable) /.test(l)).map((l) => l.trim().split(/\s+/)[0]);
     assert.deepEqual(rows, [...AUTO_ORDER]);
     assert.match(out, /^auto selects: (tensorflow|webgpu|wasm|cpu)$/m);
+    // The GEMM setup chose is named under the native backend's row.
+    const gemm = nativeInstall().manifest?.gemm;
+    if (nativeInstall().ready && gemm) assert.match(out, new RegExp(`^ +gemm: ${gemm.chosen}: `, 'm'));
     assert.doesNotMatch(out, /GFLOP\/s/);
     assert.equal(tf.getBackend(), original);
   });

@@ -66,6 +66,7 @@ function writeProbes(out: Out, probes: BackendProbe[]): void {
     if (p.available && p.details?.libtensorflow) out.write(`  ${''.padEnd(10)} ${''.padEnd(11)}  libtensorflow ${p.details.libtensorflow}\n`);
     if (p.available && p.details?.fusedOps) out.write(`  ${''.padEnd(10)} ${''.padEnd(11)}  fused ops: ${p.details.fusedOps}\n`);
     if (p.available && p.details?.adapter) out.write(`  ${''.padEnd(10)} ${''.padEnd(11)}  adapter: ${p.details.adapter}${p.details.limits ? ` (${p.details.limits})` : ''}\n`);
+    if (p.available && p.details?.gemm) out.write(`  ${''.padEnd(10)} ${''.padEnd(11)}  gemm: ${p.details.gemm}\n`);
   }
   // auto never picks a software device, even when a spec may name it.
   const chosen = probes.find((p) => p.available && !p.software);
