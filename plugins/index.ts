@@ -23,6 +23,8 @@ import vit from './image-encoders/vit';
 import barlowTwins from './objectives/barlow-twins';
 import byol from './objectives/byol';
 import clip from './objectives/clip';
+import dcl from './objectives/dcl';
+import dclw from './objectives/dclw';
 import mocov3 from './objectives/mocov3';
 import simclr from './objectives/simclr';
 import simsiam from './objectives/simsiam';
@@ -61,6 +63,8 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   simsiam,
   barlowTwins,
   vicreg,
+  dcl,
+  dclw,
   zeroShot,
   linearProbe,
   knn,

@@ -11,6 +11,7 @@
  */
 export { barlowTwinsLoss, type BarlowTwinsResult } from './losses/barlow-twins';
 export { clipLoss } from './losses/clip';
+export { dclLoss, dclwWeights, type DclWeighting } from './losses/dcl';
 export { diagonal, diagonalCrossEntropy, diagonalTop1Percent, offDiagonalSquaredSum, type ContrastiveResult } from './losses/diagonal';
 export { mocoInfoNceLoss } from './losses/info-nce';
 export { negativeCosine, rowCosine } from './losses/negative-cosine';
