@@ -25,6 +25,7 @@ import byol from './objectives/byol';
 import clip from './objectives/clip';
 import dcl from './objectives/dcl';
 import dclw from './objectives/dclw';
+import dino from './objectives/dino';
 import mocov3 from './objectives/mocov3';
 import simclr from './objectives/simclr';
 import simsiam from './objectives/simsiam';
@@ -65,6 +66,7 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   vicreg,
   dcl,
   dclw,
+  dino,
   zeroShot,
   linearProbe,
   knn,

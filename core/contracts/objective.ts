@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Trainable } from './trainable';
+import type { NamedVariable, Trainable } from './trainable';
 
 /**
  * What an objective can read for the current batch. Index `i` refers to the i-th entry of
@@ -49,6 +49,17 @@ export interface Objective extends Trainable {
   readonly momentum?: MomentumSchedule;
   /** EMA pairs owned by the objective (e.g. target projector); the engine updates them with the encoder's. */
   momentumPairs?(): MomentumPair[];
+  /**
+   * With `momentum`: how many of the leading views the EMA encoder must see (DINO's teacher
+   * sees the global crops only, not the local ones). Default: every view.
+   */
+  readonly momentumViewCount?: number;
+  /**
+   * Non-trained state that the objective updates itself in compute (DINO's center, a queue of
+   * past embeddings): never in variables(), but checkpointed beside the weights so that a
+   * resumed run continues exactly.
+   */
+  state?(): NamedVariable[];
   compute(inputs: ObjectiveInputs): ObjectiveOutput;
   /** After each optimiser step (e.g. clamp the logit scale). */
   afterStep?(): void;

@@ -50,7 +50,7 @@ export function trainableParams(exp: Experiment): NamedVariable[] {
   ];
 }
 
-/** EMA targets (momentum encoders and objectives' target heads): checkpointed, never trained. */
+/** EMA targets (momentum encoders and objectives' target heads) and objectives' own state (centers, queues): checkpointed, never trained. */
 export function emaParams(exp: Experiment): NamedVariable[] {
   const out: NamedVariable[] = [];
   for (const s of exp.slots) {
@@ -60,6 +60,7 @@ export function emaParams(exp: Experiment): NamedVariable[] {
       const src = online.get(pair.online);
       out.push({ name: `${s.label}.ema.${src ? src.name : `target_${i}`}`, variable: pair.target, decay: false, transposeForTorch: src?.transposeForTorch });
     });
+    out.push(...(s.objective.state?.() ?? []).map((v) => ({ ...v, name: `${s.label}.state.${v.name}` })));
   }
   return out;
 }

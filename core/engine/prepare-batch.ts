@@ -31,7 +31,8 @@ export function prepareStepBatch(exp: Pick<Experiment, 'spec' | 'model' | 'slots
   exp.slots.forEach((slot, i) => {
     if (!slot.ema) return;
     const ema = slot.ema;
-    const own = new Map(slot.instances.map((key) => [key, views.get(key)!]));
+    const seen = slot.instances.slice(0, slot.objective.momentumViewCount ?? slot.instances.length);
+    const own = new Map(seen.map((key) => [key, views.get(key)!]));
     // tf.tidy keeps tensors returned in arrays, not in Maps: return them in key order.
     const features = tf.tidy(() => {
       const byKey = encodeViews(ema, own, { training: true });

@@ -12,6 +12,7 @@
 export { barlowTwinsLoss, type BarlowTwinsResult } from './losses/barlow-twins';
 export { clipLoss } from './losses/clip';
 export { dclLoss, dclwWeights, type DclWeighting } from './losses/dcl';
+export { dinoLoss, teacherTemperatureAt, updatedCenter } from './losses/dino';
 export { diagonal, diagonalCrossEntropy, diagonalTop1Percent, offDiagonalSquaredSum, type ContrastiveResult } from './losses/diagonal';
 export { mocoInfoNceLoss } from './losses/info-nce';
 export { negativeCosine, rowCosine } from './losses/negative-cosine';
@@ -19,7 +20,8 @@ export { normalizedMse } from './losses/normalized-mse';
 export { ntXentLoss } from './losses/nt-xent';
 export { normalizedOutputStd } from './losses/output-std';
 export { vicregLoss, type VicregCoefficients, type VicregResult } from './losses/vicreg';
+export { DinoHead, type DinoHeadOptions } from './common/dino-head';
 export { HeadBuilder, type HeadLayout, type ProjectorPredictorLayout } from './common/heads';
 export type { HeadOptions, PredictorOptions } from './common/options';
-export { headSchema, predictorSchema, temperatureSchema, viewsSchema } from './common/schema';
+export { headSchema, multiCropViewsSchema, predictorSchema, temperatureSchema, viewsSchema } from './common/schema';
 export { tidyOutput } from './common/output';

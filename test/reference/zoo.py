@@ -164,11 +164,11 @@ def dino_fixture(gen):
     loss.backward()
     teacher_temp = float(criterion.teacher_temp_schedule[step])
     fixture("dino", {
-        "globalViews": 2, "outDim": 20, "head": {"hidden": [32, 32], "bottleneck": 12},
+        "views": ["global", "global", "local", "local"], "globalViews": 2, "outDim": 20, "head": {"hidden": [32, 32], "bottleneck": 12},
         "teacherTemperature": {"start": 0.04, "end": 0.07, "warmupSteps": warmup},
         "studentTemperature": 0.1, "centerMomentum": 0.9, "freezeLastLayerSteps": 0,
     }, feats, {"values": dino_params(student), "grads": dino_params(student, grads=True)}, loss,
-        momentum=momentum,
+        metrics={"teacher_temp": torch.tensor(teacher_temp)}, momentum=momentum,
         targets={k: v for k, v in dino_params(teacher).items()},
         extra={"step": step, "center": {"before": encode(center.reshape(20)), "after": encode(criterion.center.reshape(20))},
                "teacherTemperatureAtStep": teacher_temp})
