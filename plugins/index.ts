@@ -29,6 +29,7 @@ import dino from './objectives/dino';
 import mocov3 from './objectives/mocov3';
 import simclr from './objectives/simclr';
 import simsiam from './objectives/simsiam';
+import swav from './objectives/swav';
 import vicreg from './objectives/vicreg';
 import textTransformer from './text-encoders/text-transformer';
 import clipBpe from './tokenizers/clip-bpe';
@@ -67,6 +68,7 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   dcl,
   dclw,
   dino,
+  swav,
   zeroShot,
   linearProbe,
   knn,

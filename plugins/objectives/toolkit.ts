@@ -19,6 +19,7 @@ export { negativeCosine, rowCosine } from './losses/negative-cosine';
 export { normalizedMse } from './losses/normalized-mse';
 export { ntXentLoss } from './losses/nt-xent';
 export { normalizedOutputStd } from './losses/output-std';
+export { sinkhorn, swavLoss, type SinkhornOptions } from './losses/swav';
 export { vicregLoss, type VicregCoefficients, type VicregResult } from './losses/vicreg';
 export { DinoHead, type DinoHeadOptions } from './common/dino-head';
 export { HeadBuilder, type HeadLayout, type ProjectorPredictorLayout } from './common/heads';

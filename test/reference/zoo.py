@@ -197,7 +197,7 @@ def swav_fixture(gen, with_queue):
     values["prototypes.weight"] = encode(prototypes.weight)
     grads = named(projector, "projector", grads=True)
     grads["prototypes.weight"] = encode(prototypes.weight.grad)
-    options = {"globalViews": 2, "projector": {"hidden": [32], "out": 12}, "prototypes": 10,
+    options = {"views": ["global", "global", "local", "local"], "globalViews": 2, "projector": {"hidden": [32], "out": 12}, "prototypes": 10,
                "temperature": 0.1, "sinkhorn": {"iterations": 3, "epsilon": 0.05}, "freezePrototypesSteps": 0}
     extra = {}
     if with_queue:
