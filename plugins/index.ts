@@ -27,6 +27,7 @@ import dcl from './objectives/dcl';
 import dclw from './objectives/dclw';
 import dino from './objectives/dino';
 import mocov3 from './objectives/mocov3';
+import nnclr from './objectives/nnclr';
 import simclr from './objectives/simclr';
 import simsiam from './objectives/simsiam';
 import swav from './objectives/swav';
@@ -69,6 +70,7 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   dclw,
   dino,
   swav,
+  nnclr,
   zeroShot,
   linearProbe,
   knn,

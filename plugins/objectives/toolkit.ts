@@ -15,6 +15,7 @@ export { dclLoss, dclwWeights, type DclWeighting } from './losses/dcl';
 export { dinoLoss, teacherTemperatureAt, updatedCenter } from './losses/dino';
 export { diagonal, diagonalCrossEntropy, diagonalTop1Percent, offDiagonalSquaredSum, type ContrastiveResult } from './losses/diagonal';
 export { mocoInfoNceLoss } from './losses/info-nce';
+export { nearestNeighbours, nnclrInfoNce } from './losses/nearest-neighbour';
 export { negativeCosine, rowCosine } from './losses/negative-cosine';
 export { normalizedMse } from './losses/normalized-mse';
 export { ntXentLoss } from './losses/nt-xent';
@@ -26,3 +27,4 @@ export { HeadBuilder, type HeadLayout, type ProjectorPredictorLayout } from './c
 export type { HeadOptions, PredictorOptions } from './common/options';
 export { headSchema, multiCropViewsSchema, predictorSchema, temperatureSchema, viewsSchema } from './common/schema';
 export { tidyOutput } from './common/output';
+export { RingQueue } from './common/ring-queue';
