@@ -6,6 +6,7 @@ import gaussianBlur from './augmentations/gaussian-blur';
 import grayscale from './augmentations/grayscale';
 import horizontalFlip from './augmentations/horizontal-flip';
 import normalize from './augmentations/normalize';
+import patchMask from './augmentations/patch-mask';
 import randomResizedCrop from './augmentations/random-resized-crop';
 import solarize from './augmentations/solarize';
 import fashionMnist from './datasets/fashion-mnist';
@@ -56,6 +57,7 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   solarize,
   horizontalFlip,
   normalize,
+  patchMask,
   vit,
   textTransformer,
   clipBpe,

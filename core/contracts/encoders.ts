@@ -8,6 +8,18 @@ export interface ImageEncoderOutput {
   tokens?: tf.Tensor3D;
 }
 
+/**
+ * Drop a random fraction of the patch tokens before the transformer blocks (FLIP, MAE):
+ * each image keeps its own random int(L·(1 − ratio)) patches, drawn from `seed` (see
+ * core/nn/patch-mask.ts). `firstSample` is the batch row of image 0 when a batch is
+ * encoded in chunks, so that every chunk draws the rows the whole batch would.
+ */
+export interface PatchMask {
+  ratio: number;
+  seed: number;
+  firstSample?: number;
+}
+
 /** imageEncoder kind: image batch [B, H, W, C] (normalised float32) to features. */
 export interface ImageEncoder extends Trainable {
   readonly featureDim: number;
@@ -20,7 +32,19 @@ export interface ImageEncoder extends Trainable {
    * larger kernels.
    */
   readonly batchIndependent?: boolean;
-  forward(images: tf.Tensor4D, options?: { returnTokens?: boolean; training?: boolean }): ImageEncoderOutput;
+  /**
+   * `patchMask` is honoured by encoders that declare `supportsPatchMask` (the ViT); with it,
+   * `tokens` holds the class token and the kept patches only.
+   */
+  forward(images: tf.Tensor4D, options?: ImageEncoderForwardOptions): ImageEncoderOutput;
+  /** True when forward() can drop patch tokens (patchMask) and encode other image sizes than imageSize. */
+  readonly supportsPatchMask?: boolean;
+}
+
+export interface ImageEncoderForwardOptions {
+  returnTokens?: boolean;
+  training?: boolean;
+  patchMask?: PatchMask;
 }
 
 /** textEncoder kind: token ids [B, T] (int32) to features [B, featureDim], pooled at `eot`. */

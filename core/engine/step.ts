@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { PatchMask } from '../contracts/encoders';
 import type { NamedVariable } from '../contracts/trainable';
 import { encodeViews } from './encode-views';
 import type { DualEncoderModel } from './model';
@@ -8,6 +9,8 @@ import { Memo, objectiveInputs, type FeatureSources, type ObjectiveSlot } from '
 export interface StepBatch {
   /** Augmented, normalised images per view instance ("ssl#0"). */
   views: ReadonlyMap<string, tf.Tensor4D>;
+  /** The patch mask of each view instance whose view asks for one (FLIP), seeded per step. */
+  masks?: ReadonlyMap<string, PatchMask>;
   /** Tokenised captions, when some objective reads text. */
   text?: { ids: tf.Tensor2D; eot: tf.Tensor1D };
   /** EMA-encoder features per `${slotIndex}:${instance}`, computed without a tape. */
@@ -93,7 +96,7 @@ export function plainStep(ctx: Context, batch: StepBatch): StepOutcome {
     const embeds = new Memo<tf.Tensor2D>();
     const src: FeatureSources = {
       features: (key) => {
-        feats ??= encodeViews(ctx.model.image, batch.views, { training: true });
+        feats ??= encodeViews(ctx.model.image, batch.views, { training: true, masks: batch.masks });
         const f = feats.get(key);
         if (!f) throw new Error(`no view "${key}" in this step's batch`);
         return f;
@@ -134,7 +137,8 @@ export function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: number,
   const cached = new Map<string, tf.Variable>();
   for (const key of viewKeys) {
     const images = batch.views.get(key)!;
-    const feats = tf.tidy(() => tf.concat(parts.map(([b, n]) => model.image.forward(tf.slice(images, [b, 0, 0, 0], [n, -1, -1, -1]), { training: true }).pooled)));
+    const mask = batch.masks?.get(key);
+    const feats = tf.tidy(() => tf.concat(parts.map(([b, n]) => model.image.forward(tf.slice(images, [b, 0, 0, 0], [n, -1, -1, -1]), { training: true, patchMask: mask && { ...mask, firstSample: b } }).pooled)));
     cached.set(key, tf.variable(feats, true));
     feats.dispose();
   }
@@ -177,7 +181,8 @@ export function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: number,
       for (const key of viewKeys) {
         const g = featureGrads.get(key);
         if (!g) continue;
-        const f = model.image.forward(tf.slice(batch.views.get(key)!, [b, 0, 0, 0], [n, -1, -1, -1]), { training: true }).pooled;
+        const mask = batch.masks?.get(key);
+        const f = model.image.forward(tf.slice(batch.views.get(key)!, [b, 0, 0, 0], [n, -1, -1, -1]), { training: true, patchMask: mask && { ...mask, firstSample: b } }).pooled;
         terms.push(tf.sum(tf.mul(f, tf.slice(g, [b, 0], [n, -1]))));
       }
       const gt = featureGrads.get('text');
