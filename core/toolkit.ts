@@ -20,7 +20,7 @@ export type { Augmentation } from './contracts/augmentation';
 export type { Dataset, ImageSource, Sample, SampleOptions } from './contracts/dataset';
 export type { ImageEncoder, ImageEncoderForwardOptions, ImageEncoderOutput, PatchMask, TextEncoder, TokenBatch, Tokenizer } from './contracts/encoders';
 export type { EvalContext, EvalModel, Evaluator } from './contracts/evaluator';
-export type { MomentumPair, MomentumSchedule, Objective, ObjectiveInputs, ObjectiveOutput } from './contracts/objective';
+export type { MomentumPair, MomentumSchedule, Objective, ObjectiveInputs, ObjectiveOutput, ViewTokens } from './contracts/objective';
 export type { NamedVariable, Trainable } from './contracts/trainable';
 export type { RunInfo, RunStatus, Tracker } from './contracts/tracker';
 

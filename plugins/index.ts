@@ -27,6 +27,7 @@ import clip from './objectives/clip';
 import dcl from './objectives/dcl';
 import dclw from './objectives/dclw';
 import dino from './objectives/dino';
+import mae from './objectives/mae';
 import mocov3 from './objectives/mocov3';
 import nnclr from './objectives/nnclr';
 import simclr from './objectives/simclr';
@@ -73,6 +74,7 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   dino,
   swav,
   nnclr,
+  mae,
   zeroShot,
   linearProbe,
   knn,

@@ -6,6 +6,8 @@ export interface ImageEncoderOutput {
   pooled: tf.Tensor2D;
   /** Token sequence [B, tokens, width], only when asked for. */
   tokens?: tf.Tensor3D;
+  /** With a patch mask: the patch indices each image kept, [B, kept] row-major, in token order. */
+  keptPatches?: Int32Array;
 }
 
 /**
@@ -25,6 +27,8 @@ export interface ImageEncoder extends Trainable {
   readonly featureDim: number;
   /** Expected input side (square images). */
   readonly imageSize: number;
+  /** Side of the square patches of a patch-based encoder (the ViT), for objectives that reconstruct them (MAE). */
+  readonly patchSize?: number;
   /**
    * True when each image's output depends on that image alone (no batch statistics, e.g. a
    * ViT with LayerNorm; not a ResNet with BatchNorm in training mode). The engine then runs a

@@ -16,9 +16,24 @@ export interface ObjectiveInputs {
   imageEmbedding(i: number): tf.Tensor2D;
   /** Captions in the joint space (text encoder + text projection) [B, E]. */
   textEmbedding(): tf.Tensor2D;
+  /**
+   * The online encoder's final-normed tokens of view i [B, 1 + patches, width] (class token
+   * first), and, when the view masks patches, the patch indices each image kept (the tokens
+   * are then the class token and those). For MAE-style objectives; not available under GradCache.
+   */
+  tokens(i: number): ViewTokens;
+  /** The augmented, normalised pixels of view i [B, S, S, C] (a reconstruction target), a constant. */
+  images(i: number): tf.Tensor4D;
   /** Global optimiser step (0-based) and the run's total steps. */
   readonly step: number;
   readonly totalSteps: number;
+}
+
+/** An encoder's token sequence for one view (see ObjectiveInputs.tokens). */
+export interface ViewTokens {
+  tokens: tf.Tensor3D;
+  /** [B, kept] row-major patch indices when the view is masked. */
+  keptPatches?: Int32Array;
 }
 
 export interface ObjectiveOutput {

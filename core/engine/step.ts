@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PatchMask } from '../contracts/encoders';
+import type { ViewTokens } from '../contracts/objective';
 import type { NamedVariable } from '../contracts/trainable';
+import { TrainingError } from '../errors';
 import { encodeViews } from './encode-views';
 import type { DualEncoderModel } from './model';
 import { Memo, objectiveInputs, type FeatureSources, type ObjectiveSlot } from './step-inputs';
@@ -63,6 +65,12 @@ function readScalars(total: tf.Scalar, losses: tf.Scalar[], metrics: Map<string,
   };
 }
 
+function viewImages(batch: StepBatch, key: string): tf.Tensor4D {
+  const images = batch.views.get(key);
+  if (!images) throw new Error(`no view "${key}" in this step's batch`);
+  return images;
+}
+
 function momentumSource(batch: StepBatch): FeatureSources['momentumFeatures'] {
   return (slotIndex, instance) => {
     const t = batch.momentum.get(`${slotIndex}:${instance}`);
@@ -94,6 +102,7 @@ export function plainStep(ctx: Context, batch: StepBatch): StepOutcome {
     // Every view is encoded, together, when the first objective asks for features.
     let feats: Map<string, tf.Tensor2D> | undefined;
     const embeds = new Memo<tf.Tensor2D>();
+    const tokens = new Memo<ViewTokens>();
     const src: FeatureSources = {
       features: (key) => {
         feats ??= encodeViews(ctx.model.image, batch.views, { training: true, masks: batch.masks });
@@ -102,6 +111,13 @@ export function plainStep(ctx: Context, batch: StepBatch): StepOutcome {
         return f;
       },
       imageEmbedding: (key) => embeds.get(key, () => ctx.model.projectImage(src.features(key))),
+      tokens: (key) =>
+        tokens.get(key, () => {
+          const out = ctx.model.image.forward(viewImages(batch, key), { training: true, returnTokens: true, patchMask: batch.masks?.get(key) });
+          if (!out.tokens) throw new Error(`the image encoder returned no tokens for view "${key}"`);
+          return { tokens: out.tokens, keptPatches: out.keptPatches };
+        }),
+      images: (key) => viewImages(batch, key),
       textEmbedding: () =>
         embeds.get('text', () => {
           if (!batch.text || !ctx.model.text) throw new Error('an objective reads text but the batch has no captions');
@@ -162,6 +178,10 @@ export function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: number,
       features: (key) => cached.get(key)! as tf.Tensor2D,
       imageEmbedding: (key) => embeds.get(key, () => model.projectImage(cached.get(key)! as tf.Tensor2D)),
       textEmbedding: () => embeds.get('text', () => model.projectText(cached.get('text')! as tf.Tensor2D)),
+      tokens: () => {
+        throw new TrainingError('an objective reads token sequences (MAE), which GradCache does not cache: leave train.gradCache out');
+      },
+      images: (key) => viewImages(batch, key),
       momentumFeatures: momentumSource(batch),
     };
     return totalLoss(ctx, src, losses, metrics);

@@ -87,6 +87,7 @@ export function resolveVitConfig(options: VitOptions, defaultImageSize: number, 
 export class VisionTransformer implements ImageEncoder {
   readonly featureDim: number;
   readonly imageSize: number;
+  readonly patchSize: number;
   /** LayerNorm only: each image's features depend on that image alone. */
   readonly batchIndependent = true;
   /** Drops patch tokens on request, and encodes any image side that is a multiple of the patch size (multi-crop). */
@@ -105,6 +106,7 @@ export class VisionTransformer implements ImageEncoder {
     const { width, depth } = config;
     this.featureDim = width;
     this.imageSize = config.imageSize;
+    this.patchSize = config.patchSize;
     this.patchEmbed = new PatchEmbed(config.imageSize, config.patchSize, config.channels, width, { std: INIT_STD, seeds });
     this.tokens = this.patchEmbed.numPatches + 1;
     // timm: cls_token ~ N(0, 1e-6), pos_embed ~ trunc_normal(0.02).
@@ -151,7 +153,7 @@ export class VisionTransformer implements ImageEncoder {
       if (options.returnTokens) {
         // timm's forward_features: the final norm over every token; the class token is token 0.
         const normed = tf.reshape(this.norm.apply(tf.reshape(h, [batch * tokens, width])), [batch, tokens, width]) as tf.Tensor3D;
-        return { pooled: tf.reshape(tf.slice(normed, [0, 0, 0], [batch, 1, width]), [batch, width]) as tf.Tensor2D, tokens: normed };
+        return { pooled: tf.reshape(tf.slice(normed, [0, 0, 0], [batch, 1, width]), [batch, width]) as tf.Tensor2D, tokens: normed, keptPatches: keep };
       }
       // LayerNorm is per token, so normalising the class token alone gives the same pooled output.
       return { pooled: this.norm.apply(tf.reshape(tf.slice(h, [0, 0, 0], [batch, 1, width]), [batch, width])) };

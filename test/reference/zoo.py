@@ -11,10 +11,15 @@ embedding and the patch masking, computed with lightly and timm (float32, like t
               nearest neighbours, the loss of the NNCLR paper (eq. 2, symmetrised)
   pos-embed   timm.layers.resample_abs_pos_embed (bicubic, with and without antialias)
   masking     lightly.models.utils.random_token_mask under a fixed torch seed, with its noise
+  mae         facebookresearch/mae's forward_decoder + forward_loss (norm_pix_loss) written out
+              with timm's Block, lightly's patchify, random_token_mask and 2-D sine-cosine
+              position embedding
 
 Where lightly and the method's official code differ, the fixture follows the official code:
   - SwAV: lightly's SwaVPrototypes is an nn.Linear with a bias; facebookresearch/swav's
     prototypes have none (bias=False). The fixture zeroes the bias and freezes it.
+  - MAE: lightly's MAE example regresses raw pixels (MSELoss on the masked patches); MAE's
+    pretraining recipes set norm_pix_loss (per-patch normalised targets). The fixture uses it.
   - NNCLR: lightly's example trains NNCLR with NTXentLoss, whose denominator also holds the
     other samples of the same view; the NNCLR paper's eq. 2 contrasts NN(z_i) against the other
     view's predictions only (there is no released official code). The fixture writes eq. 2.
@@ -36,7 +41,10 @@ from lightly.loss import DCLLoss, DCLWLoss, DINOLoss, SwaVLoss
 from lightly.models.modules import NNMemoryBankModule
 from lightly.models.modules.heads import (DINOProjectionHead, NNCLRPredictionHead, NNCLRProjectionHead,
                                           SimCLRProjectionHead, SwaVProjectionHead)
-from lightly.models.utils import random_token_mask
+from functools import partial
+
+from lightly.models.utils import get_2d_sine_cosine_positional_embedding, patchify, random_token_mask
+from timm.models.vision_transformer import Block
 from timm.layers import resample_abs_pos_embed
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -268,6 +276,78 @@ def masking_fixture():
         fh.write("\n")
 
 
+# --------------------------------------------------------------------------- mae
+class MaeDecoder(nn.Module):
+    """facebookresearch/mae models_mae.py: the decoder half of MaskedAutoencoderViT, same names."""
+
+    def __init__(self, encoder_width, width, depth, heads, mlp_ratio, grid, pixels):
+        super().__init__()
+        self.decoder_embed = nn.Linear(encoder_width, width)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, width))
+        pos = get_2d_sine_cosine_positional_embedding(width, grid, cls_token=True)
+        self.register_buffer("decoder_pos_embed", torch.from_numpy(pos).float().unsqueeze(0))
+        self.decoder_blocks = nn.ModuleList([Block(width, heads, mlp_ratio, qkv_bias=True, norm_layer=partial(nn.LayerNorm, eps=1e-6)) for _ in range(depth)])
+        self.decoder_norm = nn.LayerNorm(width, eps=1e-6)
+        self.decoder_pred = nn.Linear(width, pixels)
+
+    def forward(self, x, ids_restore):
+        x = self.decoder_embed(x)
+        mask_tokens = self.mask_token.repeat(x.shape[0], ids_restore.shape[1] + 1 - x.shape[1], 1)
+        x_ = torch.cat([x[:, 1:, :], mask_tokens], dim=1)
+        x_ = torch.gather(x_, dim=1, index=ids_restore.unsqueeze(-1).repeat(1, 1, x.shape[2]))
+        x = torch.cat([x[:, :1, :], x_], dim=1)
+        x = x + self.decoder_pos_embed
+        for blk in self.decoder_blocks:
+            x = blk(x)
+        x = self.decoder_norm(x)
+        return self.decoder_pred(x)[:, 1:, :]
+
+
+def mae_fixture(gen):
+    batch, side, patch, channels, width = 3, 12, 4, 3, 16
+    grid = side // patch
+    patches = grid * grid
+    decoder = MaeDecoder(width, 8, 1, 2, 2.0, grid, patch * patch * channels)
+    with torch.no_grad():
+        for name, p in decoder.named_parameters():
+            if "norm" in name.split(".")[-2] if "." in name else False:
+                p.copy_((1 if name.endswith("weight") else 0) + 0.2 * torch.randn(p.shape, generator=gen))
+            elif name == "mask_token":
+                p.copy_(0.5 * torch.randn(p.shape, generator=gen))
+            elif name.endswith("weight"):
+                p.copy_(torch.randn(p.shape, generator=gen) / math.sqrt(p.shape[1]))
+            else:
+                p.copy_(0.1 * torch.randn(p.shape, generator=gen))
+    torch.manual_seed(11)
+    keep, _ = random_token_mask((batch, patches + 1), mask_ratio=0.5)
+    kept_patches = keep[:, 1:] - 1  # lightly keeps the class token at index 0
+    kept = kept_patches.shape[1]
+    # MAE's ids_restore: position j reads its rank among the kept patches, else a mask token
+    ids_restore = torch.full((batch, patches), kept, dtype=torch.long)
+    for b in range(batch):
+        ids_restore[b, kept_patches[b]] = torch.arange(kept)
+    latent = torch.randn(batch, 1 + kept, width, generator=gen).requires_grad_(True)
+    images = torch.randn(batch, side, side, channels, generator=gen)  # NHWC, as slipkit's views
+    pred = decoder(latent, ids_restore)
+    # models_mae.py forward_loss, norm_pix_loss=True; the target patches by lightly's patchify (NCHW in)
+    target = patchify(images.permute(0, 3, 1, 2), patch)
+    mean = target.mean(dim=-1, keepdim=True)
+    var = target.var(dim=-1, keepdim=True)
+    target = (target - mean) / (var + 1.0e-6) ** 0.5
+    mask = torch.ones(batch, patches)
+    mask.scatter_(1, kept_patches, 0)
+    loss = (((pred - target) ** 2).mean(dim=-1) * mask).sum() / mask.sum()
+    loss.backward()
+    write("mae", {
+        "options": {"inputDim": width, "patchSize": patch, "channels": channels, "normPixLoss": True,
+                    "decoder": {"width": 8, "depth": 1, "heads": 2, "mlpRatio": 2}},
+        "inputs": {"tokens": encode(latent), "images": encode(images), "keptPatches": kept_patches.tolist()},
+        "params": {n: encode(p) for n, p in decoder.named_parameters()},
+        "expected": {"loss": float(loss.detach()), "tokensGrad": encode(latent.grad),
+                     "paramGrads": {n: encode(p.grad) for n, p in decoder.named_parameters()}},
+    })
+
+
 def main():
     gen = torch.Generator().manual_seed(20261205)
     torch.manual_seed(0)
@@ -280,6 +360,7 @@ def main():
     nnclr_fixture(gen)
     pos_embed_fixture(gen)
     masking_fixture()
+    mae_fixture(gen)
 
 
 if __name__ == "__main__":

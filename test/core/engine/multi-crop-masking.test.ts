@@ -27,9 +27,9 @@ class RecordingEncoder implements ImageEncoder {
   }
 }
 
-async function firstBatch(spec: string) {
+async function firstBatch(spec: string, overrides: string[] = []) {
   const registry = builtinRegistry();
-  const exp = await buildExperiment(loadSpec(specPath(spec), registry), registry, quietLog, { withTracker: false });
+  const exp = await buildExperiment(loadSpec(specPath(spec), registry, overrides), registry, quietLog, { withTracker: false });
   const loader = new DataLoader(exp.dataset, { batchSize: 8, loadSize: 18, workers: 0, prefetchBatches: 1, seed: 0, shuffle: false, repeat: false, maxFailureFraction: 0, log: quietLog });
   const batch = (await loader.next())!;
   await loader.close();
@@ -98,6 +98,22 @@ describe('multi-crop views and patch-masked views in a step', function () {
       const out = plainStep(ctx, step);
       tf.dispose([...out.grads.values()]);
     });
+    disposeStepBatch(step);
+  });
+
+  it('trains MAE on the masked view through the encoder’s kept tokens; GradCache refuses it with a clear error', async () => {
+    const { exp, batch } = await firstBatch('tiny-multicrop-flip.json', ['objectives[1]={"type":"mae","views":["clip"],"decoder":{"width":16,"depth":1,"heads":2}}']);
+    const params = trainableParams(exp);
+    const step = prepareStepBatch(exp, batch, new Rng(5));
+    batch.images.dispose();
+    const ctx = { model: exp.model, slots: exp.slots, params, step: 0, totalSteps: 10 };
+    const out = plainStep(ctx, step);
+    assert.ok(Number.isFinite(out.losses[1]) && out.losses[1] > 0);
+    for (const name of ['visual.blocks.0.attn.qkv.weight', 'mae.decoder_pred.weight', 'mae.mask_token']) {
+      assert.ok(tf.tidy(() => tf.norm(out.grads.get(name)!).dataSync()[0]) > 0, `${name} gets a gradient`);
+    }
+    tf.dispose([...out.grads.values()]);
+    assert.throws(() => gradCacheStep(ctx, step, 3, exp.model.encoderVariables()), /reads token sequences \(MAE\), which GradCache does not cache/);
     disposeStepBatch(step);
   });
 });

@@ -14,6 +14,7 @@ import dclw from '../../../plugins/objectives/dclw';
 import dino from '../../../plugins/objectives/dino';
 import nnclr from '../../../plugins/objectives/nnclr';
 import swav from '../../../plugins/objectives/swav';
+import mae from '../../../plugins/objectives/mae';
 
 /** Each objective's defaults: the settings of its paper or official code (SLIP for CLIP and SimCLR). */
 const objectives: Array<[AnyPluginDefinition, object]> = [
@@ -53,6 +54,7 @@ const objectives: Array<[AnyPluginDefinition, object]> = [
       freezePrototypesSteps: 313,
     },
   ],
+  [mae, { views: ['mae'], decoder: { width: 512, depth: 8, heads: 16, mlpRatio: 4 }, normPixLoss: true, channels: 3 }],
   [nnclr, { views: ['ssl', 'ssl'], temperature: 0.1, projector: { hidden: [2048, 2048], out: 256 }, predictor: { hidden: [4096] }, queueSize: 98304 }],
 ];
 

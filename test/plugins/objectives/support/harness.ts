@@ -64,6 +64,12 @@ export function fixedInputs(tensors: ReadonlyMap<string, tf.Tensor2D>, step = 0,
     momentumFeatures: (i) => get(`momentumFeatures.${i}`),
     imageEmbedding: (i) => get(`imageEmbedding.${i}`),
     textEmbedding: () => get('textEmbedding'),
+    tokens: () => {
+      throw new Error('this test provides no token sequences');
+    },
+    images: () => {
+      throw new Error('this test provides no images');
+    },
     step,
     totalSteps,
   };
