@@ -2,20 +2,15 @@ import { describeOnBackends } from '../../helpers/backends';
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import dcl from '../../../plugins/objectives/dcl';
-import dclw from '../../../plugins/objectives/dclw';
-import { dclLoss, dclwWeights } from '../../../plugins/objectives/losses/dcl';
+import { dclLoss } from '../../../plugins/objectives/losses/dcl';
 import { ntXentLoss } from '../../../plugins/objectives/losses/nt-xent';
 import { buildObjective, checkAgainstReference, disposeObjective, trainOnRandomInputs, assertLossDecreased } from './support/harness';
 
 const small = { inputDim: 16, head: { hidden: [32], out: 16 } };
 
-describeOnBackends('objective dcl / dclw', () => {
+describeOnBackends('objective dcl', () => {
   it("matches lightly's DCLLoss: loss and gradients through the projection head", () => {
     checkAgainstReference(dcl);
-  });
-
-  it("matches lightly's DCLWLoss (von Mises-Fisher weights, σ 0.5): loss and gradients", () => {
-    checkAgainstReference(dclw);
   });
 
   it('lies below NT-Xent on the same inputs: the positive is left out of the denominator', () => {
@@ -28,23 +23,12 @@ describeOnBackends('objective dcl / dclw', () => {
     });
   });
 
-  it('weights average to 1 and favour the least similar (hard) positives', () => {
-    tf.tidy(() => {
-      const a = tf.tensor2d([[1, 0], [0, 1], [1, 0]]);
-      const b = tf.tensor2d([[1, 0], [1, 0], [0.6, 0.8]]);
-      const w = Array.from(dclwWeights(a, b, 0.5).dataSync());
-      assert.ok(Math.abs(w.reduce((s, x) => s + x, 0) / 3 - 1) < 1e-6);
-      assert.ok(w[1] > w[2] && w[2] > w[0], w.join());
-    });
-  });
-
-  it('rejects a single-row batch and a zero σ with named errors', () => {
+  it('rejects a single-row batch with a named error', () => {
     tf.tidy(() => assert.throws(() => dclLoss(tf.ones([1, 4]) as tf.Tensor2D, tf.ones([1, 4]) as tf.Tensor2D, 0.1), /dclLoss: a needs at least 2 rows/));
-    assert.throws(() => buildObjective(dclw, { ...small, sigma: 0 }), /objectives\[0\]\.sigma: must be > 0/);
   });
 
   it('trains its head with a falling loss and a flat tensor count', async () => {
-    const losses = await trainOnRandomInputs(dclw, small, ['features.0', 'features.1']);
+    const losses = await trainOnRandomInputs(dcl, small, ['features.0', 'features.1']);
     assertLossDecreased(losses);
     const o = buildObjective(dcl, small);
     assert.ok(o.variables().every((v) => v.name.startsWith('projector.')));
