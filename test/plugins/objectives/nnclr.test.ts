@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import nnclr from '../../../plugins/objectives/nnclr';
 import { nearestNeighbours } from '../../../plugins/objectives/losses/nearest-neighbour';
 import { decodeArray, type EncodedArray } from '../../nn/torch-fixture';
-import { assertClose, buildObjective, checkAgainstReference, disposeObjective, readObjectiveFixture, stateVariable, trainOnRandomInputs } from './support/harness';
+import { assertClose, buildObjective, checkAgainstReference, disposeObjective, fixedInputs, randomInputs, readObjectiveFixture, stateVariable, trainOnRandomInputs } from './support/harness';
 
 const small = { inputDim: 16, projector: { hidden: [32, 32], out: 12 }, predictor: { hidden: [20] }, queueSize: 24 };
 const f = readObjectiveFixture('nnclr') as unknown as { queue: { before: EncodedArray; pointerBefore: number; after: EncodedArray; pointerAfter: number } };
@@ -39,6 +39,24 @@ describeOnBackends('objective nnclr', () => {
     assert.deepEqual(rows.shape, [24, 12]);
     tf.tidy(() => tf.norm(rows, 2, 1).dataSync()).forEach((n) => assert.ok(Math.abs(n - 1) < 1e-5));
     assert.deepEqual(Array.from(rows.dataSync()), Array.from(stateVariable(b, 'queue').dataSync()));
+    disposeObjective(a);
+    disposeObjective(b);
+  });
+
+  it('continues from restored state as from its own: the queue and its pointer are all it keeps', () => {
+    const [a, b] = [buildObjective(nnclr, small), buildObjective(nnclr, small)];
+    const inputs = randomInputs(['features.0', 'features.1'], 8, 16);
+    const step = (o: typeof a) => tf.tidy(() => o.compute(fixedInputs(inputs)).loss.dataSync()[0]);
+    step(a);
+    step(a);
+    step(a); // the pointer stands at 24 % 24 = 0 after a wrap
+    step(a);
+    // what a checkpoint restores: every state variable (the weights are equal already: same seed)
+    a.state!().forEach((v, i) => b.state!()[i].variable.assign(v.variable));
+    assert.equal(step(b), step(a));
+    assert.deepEqual(Array.from(stateVariable(b, 'queue').dataSync()), Array.from(stateVariable(a, 'queue').dataSync()));
+    assert.equal(stateVariable(b, 'queue_pointer').dataSync()[0], 16);
+    inputs.forEach((t) => t.dispose());
     disposeObjective(a);
     disposeObjective(b);
   });
