@@ -65,6 +65,10 @@ function readScalars(total: tf.Scalar, losses: tf.Scalar[], metrics: Map<string,
   };
 }
 
+function unmaskedViews(batch: StepBatch): Map<string, tf.Tensor4D> {
+  return new Map([...batch.views].filter(([key]) => !batch.masks?.has(key)));
+}
+
 function viewImages(batch: StepBatch, key: string): tf.Tensor4D {
   const images = batch.views.get(key);
   if (!images) throw new Error(`no view "${key}" in this step's batch`);
@@ -99,13 +103,17 @@ export function plainStep(ctx: Context, batch: StepBatch): StepOutcome {
   const losses: tf.Scalar[] = [];
   const metrics = new Map<string, tf.Scalar>();
   const { value, grads } = tf.variableGrads(() => {
-    // Every view is encoded, together, when the first objective asks for features.
+    // Every unmasked view is encoded, together, when the first objective asks for features.
     let feats: Map<string, tf.Tensor2D> | undefined;
     const embeds = new Memo<tf.Tensor2D>();
     const tokens = new Memo<ViewTokens>();
+    const maskedPooled = new Memo<tf.Tensor2D>();
     const src: FeatureSources = {
       features: (key) => {
-        feats ??= encodeViews(ctx.model.image, batch.views, { training: true, masks: batch.masks });
+        // A masked view is encoded alone anyway: one pass with its tokens serves features and tokens
+        // (the pooled features are the final-normed class token), so MAE beside CLIP reads it once.
+        if (batch.masks?.has(key)) return maskedPooled.get(key, () => tf.reshape(tf.slice(src.tokens(key).tokens, [0, 0, 0], [-1, 1, -1]), [-1, ctx.model.image.featureDim]) as tf.Tensor2D);
+        feats ??= encodeViews(ctx.model.image, unmaskedViews(batch), { training: true });
         const f = feats.get(key);
         if (!f) throw new Error(`no view "${key}" in this step's batch`);
         return f;

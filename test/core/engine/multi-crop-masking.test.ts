@@ -107,7 +107,15 @@ describe('multi-crop views and patch-masked views in a step', function () {
     const step = prepareStepBatch(exp, batch, new Rng(5));
     batch.images.dispose();
     const ctx = { model: exp.model, slots: exp.slots, params, step: 0, totalSteps: 10 };
+    const forward = exp.model.image.forward.bind(exp.model.image);
+    const maskedPasses: boolean[] = [];
+    exp.model.image.forward = (x, options) => {
+      if (options?.patchMask) maskedPasses.push(options.returnTokens === true);
+      return forward(x, options);
+    };
     const out = plainStep(ctx, step);
+    exp.model.image.forward = forward;
+    assert.deepEqual(maskedPasses, [true], 'CLIP (features) and MAE (tokens) share one pass over the masked view');
     assert.ok(Number.isFinite(out.losses[1]) && out.losses[1] > 0);
     for (const name of ['visual.blocks.0.attn.qkv.weight', 'mae.decoder_pred.weight', 'mae.mask_token']) {
       assert.ok(tf.tidy(() => tf.norm(out.grads.get(name)!).dataSync()[0]) > 0, `${name} gets a gradient`);
