@@ -47,7 +47,9 @@ function restoreIndices(keptPatches: Int32Array, batch: number, patches: number)
  * positions with a learned mask_token everywhere else, the fixed sine-cosine position
  * embedding, pre-LN transformer blocks (timm's, named decoder_blocks.N), decoder_norm, and
  * decoder_pred to p·p·C pixels per patch. Returns the predictions of the L patches (the class
- * token dropped). Linear weights start xavier-uniform and mask_token ~ N(0, 0.02), as MAE's.
+ * token dropped). decoder_embed and decoder_pred start xavier-uniform and mask_token ~ N(0, 0.02),
+ * as MAE's; the blocks start as slipkit's ViT blocks do (timm's trunc-normal 0.02, where MAE
+ * uses xavier-uniform for every Linear).
  */
 export class MaeDecoder {
   readonly embed: Linear;
