@@ -26,6 +26,7 @@ export interface SwavOptions {
   temperature: number;
   sinkhorn: SinkhornOptions;
   queueSize: number;
+  queueStartStep: number;
   freezePrototypesSteps: number;
   inputDim?: number;
 }
@@ -38,7 +39,8 @@ export interface SwavOptions {
  *     and after every step (afterStep);
  *   - they get no gradient during the first `freezePrototypesSteps` steps;
  *   - with `queueSize` > 0, each global view keeps a queue of its past embeddings (newest
- *     first) whose scores join the Sinkhorn input once the queue is full; it is state.
+ *     first), filled from step `queueStartStep` on, whose scores join the Sinkhorn input once
+ *     the queue is full; it is state.
  * The projector is lightly's SwaVProjectionHead (Linear-BN-ReLU-Linear; the official first
  * Linear also has a bias, which the BatchNorm after it cancels).
  */
@@ -62,6 +64,7 @@ export class SwavObjective implements Objective {
     requirePositiveInteger(`${p}.sinkhorn.iterations`, o.sinkhorn.iterations);
     requirePositive(`${p}.sinkhorn.epsilon`, o.sinkhorn.epsilon);
     requireNonNegative(`${p}.queueSize`, o.queueSize);
+    requireNonNegative(`${p}.queueStartStep`, o.queueStartStep);
     requireNonNegative(`${p}.freezePrototypesSteps`, o.freezePrototypesSteps);
     this.o = o;
     this.views = [...o.views];
@@ -84,7 +87,8 @@ export class SwavObjective implements Objective {
   compute(inputs: ObjectiveInputs): ObjectiveOutput {
     const features = this.views.map((_, v) => inputs.features(v));
     const frozen = inputs.step < this.o.freezePrototypesSteps;
-    const useQueue = this.queue !== undefined && this.isQueueFull();
+    const queueOn = this.queue !== undefined && inputs.step >= this.o.queueStartStep;
+    const useQueue = queueOn && this.isQueueFull();
     return tidyOutput(() => {
       const embeddings = features.map((f) => l2Normalize(this.projector.apply(f)));
       const c = (frozen ? stopGradient(this.prototypes) : this.prototypes) as tf.Tensor2D;
@@ -93,7 +97,7 @@ export class SwavObjective implements Objective {
         ? Array.from({ length: this.o.globalViews }, (_, i) => tf.matMul(tf.squeeze(tf.slice(this.queue!, [i, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D, stopGradient(this.prototypes) as tf.Tensor2D) as tf.Tensor2D)
         : undefined;
       const loss = swavLoss(scores, this.o.globalViews, this.o.temperature, this.o.sinkhorn, queueScores);
-      if (this.queue) this.enqueue(embeddings.slice(0, this.o.globalViews));
+      if (queueOn) this.enqueue(embeddings.slice(0, this.o.globalViews));
       return { loss, metrics: {} };
     });
   }
@@ -148,6 +152,7 @@ export default definePlugin<'objective', SwavOptions>({
         default: {},
       },
       queueSize: { type: 'integer', minimum: 0, default: 0, description: 'Past embeddings kept per global view for the Sinkhorn codes, used once full (0: no queue; SwAV: 3840 for small batches).' },
+      queueStartStep: { type: 'integer', minimum: 0, default: 0, description: 'Step from which the queue is filled (SwAV: epoch 15).' },
       freezePrototypesSteps: { type: 'integer', minimum: 0, default: 313, description: 'Steps during which the prototypes get no gradient (SwAV: 313 iterations).' },
       inputDim: inputDimSchema,
     },

@@ -51,6 +51,7 @@ const objectives: Array<[AnyPluginDefinition, object]> = [
       temperature: 0.1,
       sinkhorn: { iterations: 3, epsilon: 0.05 },
       queueSize: 0,
+      queueStartStep: 0,
       freezePrototypesSteps: 313,
     },
   ],

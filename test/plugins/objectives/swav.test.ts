@@ -75,6 +75,18 @@ describeOnBackends('objective swav', () => {
     disposeObjective(noQueue);
   });
 
+  it('leaves the queue empty before queueStartStep and fills it from then on', () => {
+    const o = buildObjective(swav, { ...small, queueSize: 16, queueStartStep: 3 });
+    const inputs = randomInputs(VIEW_KEYS, 8, 16);
+    const filled = () => tf.tidy(() => tf.any(tf.notEqual(stateVariable(o, 'queue'), 0)).dataSync()[0] === 1);
+    tf.tidy(() => o.compute(fixedInputs(inputs, 2, 10)).loss.dataSync());
+    assert.equal(filled(), false);
+    tf.tidy(() => o.compute(fixedInputs(inputs, 3, 10)).loss.dataSync());
+    assert.equal(filled(), true);
+    inputs.forEach((t) => t.dispose());
+    disposeObjective(o);
+  });
+
   it('rejects a zero ε and zero prototypes with their spec paths', () => {
     assert.throws(() => buildObjective(swav, { ...small, sinkhorn: { epsilon: 0 } }), /objectives\[0\]\.sinkhorn\.epsilon: must be > 0/);
     assert.throws(() => buildObjective(swav, { ...small, prototypes: 0 }), /objectives\[0\]\.prototypes: must be an integer >= 1/);
