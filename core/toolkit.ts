@@ -18,9 +18,9 @@
 // What a plugin implements.
 export type { Augmentation } from './contracts/augmentation';
 export type { Dataset, ImageSource, Sample, SampleOptions } from './contracts/dataset';
-export type { ImageEncoder, ImageEncoderOutput, TextEncoder, TokenBatch, Tokenizer } from './contracts/encoders';
+export type { ImageEncoder, ImageEncoderForwardOptions, ImageEncoderOutput, PatchMask, TextEncoder, TokenBatch, Tokenizer } from './contracts/encoders';
 export type { EvalContext, EvalModel, Evaluator } from './contracts/evaluator';
-export type { MomentumPair, MomentumSchedule, Objective, ObjectiveInputs, ObjectiveOutput } from './contracts/objective';
+export type { MomentumPair, MomentumSchedule, Objective, ObjectiveInputs, ObjectiveOutput, ViewTokens } from './contracts/objective';
 export type { NamedVariable, Trainable } from './contracts/trainable';
 export type { RunInfo, RunStatus, Tracker } from './contracts/tracker';
 
@@ -49,7 +49,8 @@ export { Mlp } from './nn/mlp';
 export type { MlpConfig } from './nn/mlp';
 export { BATCH_NORM_EPS } from './nn/batch-norm';
 export { ParamSeeds } from './nn/param-seeds';
-export { PatchEmbed } from './nn/patch-embed';
+export { PatchEmbed, patchify } from './nn/patch-embed';
+export { gatherKeptTokens, keepIndicesFromNoise, keptPatchCount, patchKeepIndices } from './nn/patch-mask';
 export { embeddingLookup } from './nn/embedding';
 export { OPEN_CLIP_BLOCK_NAMING, TIMM_BLOCK_NAMING, Transformer } from './nn/transformer';
 export type { BlockNaming, TransformerConfig } from './nn/transformer';

@@ -6,6 +6,7 @@ import gaussianBlur from './augmentations/gaussian-blur';
 import grayscale from './augmentations/grayscale';
 import horizontalFlip from './augmentations/horizontal-flip';
 import normalize from './augmentations/normalize';
+import patchMask from './augmentations/patch-mask';
 import randomResizedCrop from './augmentations/random-resized-crop';
 import solarize from './augmentations/solarize';
 import fashionMnist from './datasets/fashion-mnist';
@@ -23,9 +24,15 @@ import vit from './image-encoders/vit';
 import barlowTwins from './objectives/barlow-twins';
 import byol from './objectives/byol';
 import clip from './objectives/clip';
+import dcl from './objectives/dcl';
+import dclw from './objectives/dclw';
+import dino from './objectives/dino';
+import mae from './objectives/mae';
 import mocov3 from './objectives/mocov3';
+import nnclr from './objectives/nnclr';
 import simclr from './objectives/simclr';
 import simsiam from './objectives/simsiam';
+import swav from './objectives/swav';
 import vicreg from './objectives/vicreg';
 import textTransformer from './text-encoders/text-transformer';
 import clipBpe from './tokenizers/clip-bpe';
@@ -51,6 +58,7 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   solarize,
   horizontalFlip,
   normalize,
+  patchMask,
   vit,
   textTransformer,
   clipBpe,
@@ -61,6 +69,12 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
   simsiam,
   barlowTwins,
   vicreg,
+  dcl,
+  dclw,
+  dino,
+  swav,
+  nnclr,
+  mae,
   zeroShot,
   linearProbe,
   knn,

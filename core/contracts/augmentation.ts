@@ -13,4 +13,11 @@ export interface Augmentation {
    * the engine's evaluation view is the training view with only these kept.
    */
   readonly appliesAtEval?: boolean;
+  /**
+   * The side this step resizes to when it was set explicitly (random-resized-crop's `size`):
+   * the view keeps that size instead of being resized to data.imageSize (multi-crop's local crops).
+   */
+  readonly outputSize?: number;
+  /** Set by a step that asks the image encoder to drop this fraction of the view's patch tokens (FLIP, MAE). */
+  readonly patchMaskRatio?: number;
 }

@@ -6,6 +6,20 @@ export interface ImageEncoderOutput {
   pooled: tf.Tensor2D;
   /** Token sequence [B, tokens, width], only when asked for. */
   tokens?: tf.Tensor3D;
+  /** With a patch mask: the patch indices each image kept, [B, kept] row-major, in token order. */
+  keptPatches?: Int32Array;
+}
+
+/**
+ * Drop a random fraction of the patch tokens before the transformer blocks (FLIP, MAE):
+ * each image keeps its own random int(L·(1 − ratio)) patches, drawn from `seed` (see
+ * core/nn/patch-mask.ts). `firstSample` is the batch row of image 0 when a batch is
+ * encoded in chunks, so that every chunk draws the rows the whole batch would.
+ */
+export interface PatchMask {
+  ratio: number;
+  seed: number;
+  firstSample?: number;
 }
 
 /** imageEncoder kind: image batch [B, H, W, C] (normalised float32) to features. */
@@ -13,6 +27,8 @@ export interface ImageEncoder extends Trainable {
   readonly featureDim: number;
   /** Expected input side (square images). */
   readonly imageSize: number;
+  /** Side of the square patches of a patch-based encoder (the ViT), for objectives that reconstruct them (MAE). */
+  readonly patchSize?: number;
   /**
    * True when each image's output depends on that image alone (no batch statistics, e.g. a
    * ViT with LayerNorm; not a ResNet with BatchNorm in training mode). The engine then runs a
@@ -20,7 +36,19 @@ export interface ImageEncoder extends Trainable {
    * larger kernels.
    */
   readonly batchIndependent?: boolean;
-  forward(images: tf.Tensor4D, options?: { returnTokens?: boolean; training?: boolean }): ImageEncoderOutput;
+  /**
+   * `patchMask` is honoured by encoders that declare `supportsPatchMask` (the ViT); with it,
+   * `tokens` holds the class token and the kept patches only.
+   */
+  forward(images: tf.Tensor4D, options?: ImageEncoderForwardOptions): ImageEncoderOutput;
+  /** True when forward() can drop patch tokens (patchMask) and encode other image sizes than imageSize. */
+  readonly supportsPatchMask?: boolean;
+}
+
+export interface ImageEncoderForwardOptions {
+  returnTokens?: boolean;
+  training?: boolean;
+  patchMask?: PatchMask;
 }
 
 /** textEncoder kind: token ids [B, T] (int32) to features [B, featureDim], pooled at `eot`. */

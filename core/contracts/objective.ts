@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Trainable } from './trainable';
+import type { NamedVariable, Trainable } from './trainable';
 
 /**
  * What an objective can read for the current batch. Index `i` refers to the i-th entry of
@@ -16,9 +16,24 @@ export interface ObjectiveInputs {
   imageEmbedding(i: number): tf.Tensor2D;
   /** Captions in the joint space (text encoder + text projection) [B, E]. */
   textEmbedding(): tf.Tensor2D;
+  /**
+   * The online encoder's final-normed tokens of view i [B, 1 + patches, width] (class token
+   * first), and, when the view masks patches, the patch indices each image kept (the tokens
+   * are then the class token and those). For MAE-style objectives; not available under GradCache.
+   */
+  tokens(i: number): ViewTokens;
+  /** The augmented, normalised pixels of view i [B, S, S, C] (a reconstruction target), a constant. */
+  images(i: number): tf.Tensor4D;
   /** Global optimiser step (0-based) and the run's total steps. */
   readonly step: number;
   readonly totalSteps: number;
+}
+
+/** An encoder's token sequence for one view (see ObjectiveInputs.tokens). */
+export interface ViewTokens {
+  tokens: tf.Tensor3D;
+  /** [B, kept] row-major patch indices when the view is masked. */
+  keptPatches?: Int32Array;
 }
 
 export interface ObjectiveOutput {
@@ -49,6 +64,17 @@ export interface Objective extends Trainable {
   readonly momentum?: MomentumSchedule;
   /** EMA pairs owned by the objective (e.g. target projector); the engine updates them with the encoder's. */
   momentumPairs?(): MomentumPair[];
+  /**
+   * With `momentum`: how many of the leading views the EMA encoder must see (DINO's teacher
+   * sees the global crops only, not the local ones). Default: every view.
+   */
+  readonly momentumViewCount?: number;
+  /**
+   * Non-trained state that the objective updates itself in compute (DINO's center, a queue of
+   * past embeddings): never in variables(), but checkpointed beside the weights so that a
+   * resumed run continues exactly.
+   */
+  state?(): NamedVariable[];
   compute(inputs: ObjectiveInputs): ObjectiveOutput;
   /** After each optimiser step (e.g. clamp the logit scale). */
   afterStep?(): void;

@@ -5,11 +5,14 @@ import type { Dataset } from '../contracts/dataset';
 import type { Logger } from '../logger';
 import { Rng } from '../random';
 import { DataLoader } from './loader';
-import { applyView, type ViewPipeline } from './views';
+import { keptPatchCount, patchKeepIndices } from '../nn/patch-mask';
+import { applyView, viewImageSize, viewPatchMaskRatio, type ViewPipeline } from './views';
 
 export interface PreviewOptions {
   samples: number;
   imageSize: number;
+  /** The image encoder's patch side, to grey out the patches a masked view drops; without it they are not drawn. */
+  patchSize?: number;
   loadSize: number;
   workers: number;
   seed: number;
@@ -21,6 +24,8 @@ export interface PreviewColumn {
   /** uint8 RGB pixels of each sample, side x side. */
   images: Uint8Array[];
   side: number;
+  /** Drawn at this fraction of the cell (default 1): a multi-crop local crop shows smaller than the global ones. */
+  relativeSize?: number;
 }
 
 export interface PreviewGrid {
@@ -84,19 +89,43 @@ export async function previewViews(dataset: Dataset, views: readonly ViewColumn[
   if (!batch) return { columns: [], captions: [], keys: [] };
   try {
     const columns: PreviewColumn[] = [{ title: 'original', images: await toUint8(batch.images), side: options.loadSize }];
+    const largest = Math.max(...views.map((v) => viewImageSize(v.pipeline, options.imageSize)));
     for (const { title, pipeline } of views) {
+      const side = viewImageSize(pipeline, options.imageSize);
+      const ratio = viewPatchMaskRatio(pipeline);
+      const masked = ratio !== undefined && options.patchSize !== undefined;
       const shown = tf.tidy(() => {
         let x = applyView(batch.images, pipeline, Rng.derive(options.seed, `preview:${title}`), options.imageSize);
         for (let i = pipeline.length - 1; i >= 0 && isInvertible(pipeline[i]); i--) x = (pipeline[i] as Invertible).invert(x);
-        return x;
+        return masked ? greyOutDroppedPatches(x, options.patchSize!, { ratio, seed: options.seed }) : x;
       });
-      columns.push({ title, images: await toUint8(shown), side: options.imageSize });
+      const label = [side !== options.imageSize ? `${side} px` : '', ratio !== undefined ? `mask ${ratio}` : ''].filter(Boolean).join(', ');
+      columns.push({ title: label ? `${title} (${label})` : title, images: await toUint8(shown), side, relativeSize: side / largest });
       shown.dispose();
     }
     return { columns, captions: batch.captions, keys: batch.keys };
   } finally {
     batch.images.dispose();
   }
+}
+
+/** The patches a masked view's encoder would drop, painted mid-grey (the kept ones as they are). */
+function greyOutDroppedPatches(images: tf.Tensor4D, patchSize: number, mask: { ratio: number; seed: number }): tf.Tensor4D {
+  const [n, side] = images.shape;
+  const grid = Math.floor(side / patchSize);
+  if (grid < 1 || keptPatchCount(grid * grid, mask.ratio) < 1) return images;
+  const keep = patchKeepIndices(n, grid * grid, mask);
+  const kept = keep.length / n;
+  const visible = new Float32Array(n * side * side);
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < kept; r++) {
+      const p = keep[b * kept + r];
+      const [py, px] = [Math.floor(p / grid) * patchSize, (p % grid) * patchSize];
+      for (let y = py; y < py + patchSize; y++) visible.fill(1, b * side * side + y * side + px, b * side * side + y * side + px + patchSize);
+    }
+  }
+  const m = tf.tensor4d(visible, [n, side, side, 1]);
+  return tf.add(tf.mul(images, m), tf.mul(tf.sub(1, m), 0.5)) as tf.Tensor4D;
 }
 
 async function toUint8(images: tf.Tensor4D): Promise<Uint8Array[]> {
@@ -159,11 +188,13 @@ export async function renderPreviewPng(grid: PreviewGrid): Promise<Buffer> {
     const top = HEADER + i * rowHeight;
     for (let j = 0; j < grid.columns.length; j++) {
       const column = grid.columns[j];
+      const drawn = Math.max(1, Math.round(cell * (column.relativeSize ?? 1)));
       const input = await sharp(column.images[i], { raw: { width: column.side, height: column.side, channels: 3 } })
-        .resize(cell, cell, { kernel: 'nearest' })
+        .resize(drawn, drawn, { kernel: 'nearest' })
         .png()
         .toBuffer();
-      layers.push({ input, left: GAP + j * (cell + GAP), top });
+      const inset = Math.floor((cell - drawn) / 2);
+      layers.push({ input, left: GAP + j * (cell + GAP) + inset, top: top + inset });
     }
     const caption = `${grid.captions[i] || '(no caption)'}  [${grid.keys[i]}]`;
     wrap(caption, maxChars, CAPTION_LINES).forEach((line, k) => {

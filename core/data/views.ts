@@ -7,17 +7,28 @@ import type { Rng } from '../random';
 /** A view: augmentations applied in order. */
 export type ViewPipeline = Augmentation[];
 
+/** The side of a view's images: the last explicit output size of its steps (a local crop's), else the model's. */
+export function viewImageSize(pipeline: ViewPipeline, imageSize: number): number {
+  return pipeline.reduce<number | undefined>((size, a) => a.outputSize ?? size, undefined) ?? imageSize;
+}
+
+/** The fraction of patch tokens the encoder drops for this view, when one of its steps asks for it. */
+export function viewPatchMaskRatio(pipeline: ViewPipeline): number | undefined {
+  return pipeline.reduce<number | undefined>((ratio, a) => a.patchMaskRatio ?? ratio, undefined);
+}
+
 /**
  * Applies a view to a batch inside tf.tidy. Never disposes `images`; the result is always
- * a new [B, imageSize, imageSize, 3] tensor (bilinearly resized when the pipeline did not
+ * a new [B, S, S, 3] tensor, S = viewImageSize (bilinearly resized when the pipeline did not
  * produce that size, e.g. an evaluation view without a crop).
  */
 export function applyView(images: tf.Tensor4D, pipeline: ViewPipeline, rng: Rng, imageSize: number): tf.Tensor4D {
+  const size = viewImageSize(pipeline, imageSize);
   return tf.tidy(() => {
     let x = images;
     for (const augmentation of pipeline) x = augmentation.apply(x, rng);
-    if (x.shape[1] !== imageSize || x.shape[2] !== imageSize) {
-      x = tf.image.resizeBilinear(x, [imageSize, imageSize]);
+    if (x.shape[1] !== size || x.shape[2] !== size) {
+      x = tf.image.resizeBilinear(x, [size, size]);
     }
     return x === images ? x.clone() : x;
   });

@@ -6,7 +6,7 @@ import type { ImageEncoder, Tokenizer } from '../contracts/encoders';
 import type { Evaluator } from '../contracts/evaluator';
 import type { NamedVariable } from '../contracts/trainable';
 import type { Tracker } from '../contracts/tracker';
-import { buildViews, evalPipeline, type ViewPipeline } from '../data/views';
+import { buildViews, evalPipeline, viewPatchMaskRatio, type ViewPipeline } from '../data/views';
 import { IMAGE_ENCODER, TOKENIZER } from '../di-tokens';
 import { SpecError } from '../errors';
 import type { Logger } from '../logger';
@@ -50,7 +50,7 @@ export function trainableParams(exp: Experiment): NamedVariable[] {
   ];
 }
 
-/** EMA targets (momentum encoders and objectives' target heads): checkpointed, never trained. */
+/** EMA targets (momentum encoders and objectives' target heads) and objectives' own state (centers, queues): checkpointed, never trained. */
 export function emaParams(exp: Experiment): NamedVariable[] {
   const out: NamedVariable[] = [];
   for (const s of exp.slots) {
@@ -60,6 +60,7 @@ export function emaParams(exp: Experiment): NamedVariable[] {
       const src = online.get(pair.online);
       out.push({ name: `${s.label}.ema.${src ? src.name : `target_${i}`}`, variable: pair.target, decay: false, transposeForTorch: src?.transposeForTorch });
     });
+    out.push(...(s.objective.state?.() ?? []).map((v) => ({ ...v, name: `${s.label}.state.${v.name}` })));
   }
   return out;
 }
@@ -115,6 +116,11 @@ export async function buildExperiment(loaded: LoadedExperiment, registry: Plugin
   });
 
   const views = buildViews(spec.views, builder);
+  for (const [name, pipeline] of Object.entries(views)) {
+    if (viewPatchMaskRatio(pipeline) !== undefined && !image.supportsPatchMask) {
+      throw SpecError.at(`views.${name}`, `masks patch tokens, which the image encoder "${spec.model.image.type}" cannot do (use vit)`);
+    }
+  }
   const firstView = slots.find((s) => s.objective.views.length)?.objective.views[0];
   const evalView = views.eval ?? (firstView ? evalPipeline(views[firstView]) : []);
 

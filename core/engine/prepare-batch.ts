@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { applyView } from '../data/views';
+import type { PatchMask } from '../contracts/encoders';
+import { applyView, viewPatchMaskRatio } from '../data/views';
 import type { Batch } from '../data/loader';
 import type { Rng } from '../random';
 import type { Experiment } from './experiment';
@@ -13,10 +14,15 @@ import type { StepBatch } from './step';
  */
 export function prepareStepBatch(exp: Pick<Experiment, 'spec' | 'model' | 'slots' | 'views'>, batch: Batch, rng: Rng): StepBatch {
   const views = new Map<string, tf.Tensor4D>();
+  const masks = new Map<string, PatchMask>();
   for (const slot of exp.slots) {
     slot.objective.views.forEach((name, i) => {
       const key = slot.instances[i];
-      if (!views.has(key)) views.set(key, applyView(batch.images, exp.views[name], rng, exp.spec.data.imageSize));
+      if (views.has(key)) return;
+      views.set(key, applyView(batch.images, exp.views[name], rng, exp.spec.data.imageSize));
+      const ratio = viewPatchMaskRatio(exp.views[name]);
+      // The shuffle's seed comes from the augmentation stream, so a resumed run masks as the original did.
+      if (ratio !== undefined) masks.set(key, { ratio, seed: rng.int(0x7fffffff) });
     });
   }
   let text: StepBatch['text'];
@@ -31,15 +37,16 @@ export function prepareStepBatch(exp: Pick<Experiment, 'spec' | 'model' | 'slots
   exp.slots.forEach((slot, i) => {
     if (!slot.ema) return;
     const ema = slot.ema;
-    const own = new Map(slot.instances.map((key) => [key, views.get(key)!]));
+    const seen = slot.instances.slice(0, slot.objective.momentumViewCount ?? slot.instances.length);
+    const own = new Map(seen.map((key) => [key, views.get(key)!]));
     // tf.tidy keeps tensors returned in arrays, not in Maps: return them in key order.
     const features = tf.tidy(() => {
-      const byKey = encodeViews(ema, own, { training: true });
+      const byKey = encodeViews(ema, own, { training: true, masks });
       return [...own.keys()].map((key) => byKey.get(key)!);
     });
     [...own.keys()].forEach((key, k) => momentum.set(`${i}:${key}`, features[k]));
   });
-  return { views, text, momentum };
+  return { views, masks, text, momentum };
 }
 
 export function disposeStepBatch(b: StepBatch): void {

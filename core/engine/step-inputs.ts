@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageEncoder } from '../contracts/encoders';
-import type { Objective, ObjectiveInputs } from '../contracts/objective';
+import type { Objective, ObjectiveInputs, ViewTokens } from '../contracts/objective';
 
 /** One objective as the engine runs it. */
 export interface ObjectiveSlot {
@@ -39,6 +39,8 @@ export class Memo<T> {
 
 export interface FeatureSources {
   features(instance: string): tf.Tensor2D;
+  tokens(instance: string): ViewTokens;
+  images(instance: string): tf.Tensor4D;
   momentumFeatures(slotIndex: number, instance: string): tf.Tensor2D;
   imageEmbedding(instance: string): tf.Tensor2D;
   textEmbedding(): tf.Tensor2D;
@@ -56,6 +58,8 @@ export function objectiveInputs(slot: ObjectiveSlot, slotIndex: number, src: Fea
     momentumFeatures: (i) => src.momentumFeatures(slotIndex, instance(i)),
     imageEmbedding: (i) => src.imageEmbedding(instance(i)),
     textEmbedding: () => src.textEmbedding(),
+    tokens: (i) => src.tokens(instance(i)),
+    images: (i) => src.images(instance(i)),
     step,
     totalSteps,
   };

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import type { PatchMask } from '../contracts/encoders';
+import type { ViewTokens } from '../contracts/objective';
 import type { NamedVariable } from '../contracts/trainable';
+import { TrainingError } from '../errors';
 import { encodeViews } from './encode-views';
 import type { DualEncoderModel } from './model';
 import { Memo, objectiveInputs, type FeatureSources, type ObjectiveSlot } from './step-inputs';
@@ -8,6 +11,8 @@ import { Memo, objectiveInputs, type FeatureSources, type ObjectiveSlot } from '
 export interface StepBatch {
   /** Augmented, normalised images per view instance ("ssl#0"). */
   views: ReadonlyMap<string, tf.Tensor4D>;
+  /** The patch mask of each view instance whose view asks for one (FLIP), seeded per step. */
+  masks?: ReadonlyMap<string, PatchMask>;
   /** Tokenised captions, when some objective reads text. */
   text?: { ids: tf.Tensor2D; eot: tf.Tensor1D };
   /** EMA-encoder features per `${slotIndex}:${instance}`, computed without a tape. */
@@ -65,6 +70,16 @@ async function readScalars(total: tf.Scalar, losses: tf.Scalar[], metrics: Map<s
   };
 }
 
+function unmaskedViews(batch: StepBatch): Map<string, tf.Tensor4D> {
+  return new Map([...batch.views].filter(([key]) => !batch.masks?.has(key)));
+}
+
+function viewImages(batch: StepBatch, key: string): tf.Tensor4D {
+  const images = batch.views.get(key);
+  if (!images) throw new Error(`no view "${key}" in this step's batch`);
+  return images;
+}
+
 function momentumSource(batch: StepBatch): FeatureSources['momentumFeatures'] {
   return (slotIndex, instance) => {
     const t = batch.momentum.get(`${slotIndex}:${instance}`);
@@ -93,17 +108,29 @@ export async function plainStep(ctx: Context, batch: StepBatch): Promise<StepOut
   const losses: tf.Scalar[] = [];
   const metrics = new Map<string, tf.Scalar>();
   const { value, grads } = tf.variableGrads(() => {
-    // Every view is encoded, together, when the first objective asks for features.
+    // Every unmasked view is encoded, together, when the first objective asks for features.
     let feats: Map<string, tf.Tensor2D> | undefined;
     const embeds = new Memo<tf.Tensor2D>();
+    const tokens = new Memo<ViewTokens>();
+    const maskedPooled = new Memo<tf.Tensor2D>();
     const src: FeatureSources = {
       features: (key) => {
-        feats ??= encodeViews(ctx.model.image, batch.views, { training: true });
+        // A masked view is encoded alone anyway: one pass with its tokens serves features and tokens
+        // (the pooled features are the final-normed class token), so MAE beside CLIP reads it once.
+        if (batch.masks?.has(key)) return maskedPooled.get(key, () => tf.reshape(tf.slice(src.tokens(key).tokens, [0, 0, 0], [-1, 1, -1]), [-1, ctx.model.image.featureDim]) as tf.Tensor2D);
+        feats ??= encodeViews(ctx.model.image, unmaskedViews(batch), { training: true });
         const f = feats.get(key);
         if (!f) throw new Error(`no view "${key}" in this step's batch`);
         return f;
       },
       imageEmbedding: (key) => embeds.get(key, () => ctx.model.projectImage(src.features(key))),
+      tokens: (key) =>
+        tokens.get(key, () => {
+          const out = ctx.model.image.forward(viewImages(batch, key), { training: true, returnTokens: true, patchMask: batch.masks?.get(key) });
+          if (!out.tokens) throw new Error(`the image encoder returned no tokens for view "${key}"`);
+          return { tokens: out.tokens, keptPatches: out.keptPatches };
+        }),
+      images: (key) => viewImages(batch, key),
       textEmbedding: () =>
         embeds.get('text', () => {
           if (!batch.text || !ctx.model.text) throw new Error('an objective reads text but the batch has no captions');
@@ -139,7 +166,8 @@ export async function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: n
   const cached = new Map<string, tf.Variable>();
   for (const key of viewKeys) {
     const images = batch.views.get(key)!;
-    const feats = tf.tidy(() => tf.concat(parts.map(([b, n]) => model.image.forward(tf.slice(images, [b, 0, 0, 0], [n, -1, -1, -1]), { training: true }).pooled)));
+    const mask = batch.masks?.get(key);
+    const feats = tf.tidy(() => tf.concat(parts.map(([b, n]) => model.image.forward(tf.slice(images, [b, 0, 0, 0], [n, -1, -1, -1]), { training: true, patchMask: mask && { ...mask, firstSample: b } }).pooled)));
     cached.set(key, tf.variable(feats, true));
     feats.dispose();
   }
@@ -163,6 +191,10 @@ export async function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: n
       features: (key) => cached.get(key)! as tf.Tensor2D,
       imageEmbedding: (key) => embeds.get(key, () => model.projectImage(cached.get(key)! as tf.Tensor2D)),
       textEmbedding: () => embeds.get('text', () => model.projectText(cached.get('text')! as tf.Tensor2D)),
+      tokens: () => {
+        throw new TrainingError('an objective reads token sequences (MAE), which GradCache does not cache: leave train.gradCache out');
+      },
+      images: (key) => viewImages(batch, key),
       momentumFeatures: momentumSource(batch),
     };
     return totalLoss(ctx, src, losses, metrics);
@@ -182,7 +214,8 @@ export async function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: n
       for (const key of viewKeys) {
         const g = featureGrads.get(key);
         if (!g) continue;
-        const f = model.image.forward(tf.slice(batch.views.get(key)!, [b, 0, 0, 0], [n, -1, -1, -1]), { training: true }).pooled;
+        const mask = batch.masks?.get(key);
+        const f = model.image.forward(tf.slice(batch.views.get(key)!, [b, 0, 0, 0], [n, -1, -1, -1]), { training: true, patchMask: mask && { ...mask, firstSample: b } }).pooled;
         terms.push(tf.sum(tf.mul(f, tf.slice(g, [b, 0], [n, -1]))));
       }
       const gt = featureGrads.get('text');

@@ -65,12 +65,15 @@ export function sampleCropBox(rng: Rng, height: number, width: number, scale: re
  */
 export class RandomResizedCrop implements Augmentation {
   private readonly options: RandomResizedCropOptions;
+  /** An explicit `size` is the view's size (a multi-crop local crop); without it the view has the model's. */
+  readonly outputSize?: number;
 
   constructor(options: Partial<RandomResizedCropOptions>, defaultSize: number) {
     this.options = withDefaults(schema, options);
     const { scale, ratio } = this.options;
     if (scale[0] > scale[1]) throw new RangeError(`random-resized-crop scale must be [min, max], got ${JSON.stringify(scale)}`);
     if (ratio[0] > ratio[1]) throw new RangeError(`random-resized-crop ratio must be [min, max], got ${JSON.stringify(ratio)}`);
+    this.outputSize = this.options.size;
     this.options.size ??= defaultSize;
   }
 

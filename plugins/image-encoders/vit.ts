@@ -1,18 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   definePlugin,
+  gatherKeptTokens,
   type ImageEncoder,
+  type ImageEncoderForwardOptions,
   type ImageEncoderOutput,
   LayerNorm,
   type NamedVariable,
   normalVariable,
   ParamSeeds,
+  patchKeepIndices,
   PatchEmbed,
   SpecError,
   TIMM_BLOCK_NAMING,
   Transformer,
   truncNormalVariable,
 } from '../../core/toolkit';
+import { resamplePosEmbed } from './pos-embed-resample';
 
 /** Width, depth and heads of the standard ViT sizes (Dosovitskiy et al.; DeiT for tiny/small). */
 export const VIT_PRESETS = {
@@ -83,8 +87,11 @@ export function resolveVitConfig(options: VitOptions, defaultImageSize: number, 
 export class VisionTransformer implements ImageEncoder {
   readonly featureDim: number;
   readonly imageSize: number;
+  readonly patchSize: number;
   /** LayerNorm only: each image's features depend on that image alone. */
   readonly batchIndependent = true;
+  /** Drops patch tokens on request, and encodes any image side that is a multiple of the patch size (multi-crop). */
+  readonly supportsPatchMask = true;
   readonly clsToken: tf.Variable<tf.Rank.R3>;
   readonly posEmbed: tf.Variable<tf.Rank.R3>;
   readonly patchEmbed: PatchEmbed;
@@ -99,6 +106,7 @@ export class VisionTransformer implements ImageEncoder {
     const { width, depth } = config;
     this.featureDim = width;
     this.imageSize = config.imageSize;
+    this.patchSize = config.patchSize;
     this.patchEmbed = new PatchEmbed(config.imageSize, config.patchSize, config.channels, width, { std: INIT_STD, seeds });
     this.tokens = this.patchEmbed.numPatches + 1;
     // timm: cls_token ~ N(0, 1e-6), pos_embed ~ trunc_normal(0.02).
@@ -121,24 +129,31 @@ export class VisionTransformer implements ImageEncoder {
     this.norm = new LayerNorm('norm', width, LAYER_NORM_EPS);
   }
 
-  forward(images: tf.Tensor4D, options: { returnTokens?: boolean; training?: boolean } = {}): ImageEncoderOutput {
+  forward(images: tf.Tensor4D, options: ImageEncoderForwardOptions = {}): ImageEncoderOutput {
     const [batch, height, widthPx, channels] = images.shape;
-    const { imageSize, channels: expectedChannels, width } = this.config;
-    if (height !== imageSize || widthPx !== imageSize || channels !== expectedChannels) {
-      throw new RangeError(`vit expects images [B, ${imageSize}, ${imageSize}, ${expectedChannels}], got [${images.shape.join(', ')}]`);
+    const { imageSize, patchSize, channels: expectedChannels, width } = this.config;
+    if (height % patchSize !== 0 || widthPx % patchSize !== 0 || channels !== expectedChannels) {
+      throw new RangeError(`vit expects images [B, H, W, ${expectedChannels}] with H and W multiples of the patch size ${patchSize} (model size ${imageSize}), got [${images.shape.join(', ')}]`);
     }
-    const tokens = this.tokens;
+    const base = imageSize / patchSize;
+    const grid: [number, number] = [height / patchSize, widthPx / patchSize];
+    const patchCount = grid[0] * grid[1];
+    const keep = options.patchMask ? patchKeepIndices(batch, patchCount, options.patchMask) : undefined;
+    const tokens = 1 + (keep ? keep.length / batch : patchCount);
     return tf.tidy(() => {
-      const patches = tf.reshape(this.patchEmbed.apply(images), [batch, tokens - 1, width]);
+      // Another image size: the position embedding resampled bicubically to its grid, as timm does.
+      const pos = resamplePosEmbed(this.posEmbed, [base, base], grid);
+      let patches = tf.add(tf.reshape(this.patchEmbed.apply(images), [batch, patchCount, width]), tf.slice(pos, [0, 1, 0], [1, -1, -1])) as tf.Tensor3D;
+      if (keep) patches = gatherKeptTokens(patches, keep);
       // Broadcast by adding to zeros: its gradient is one sum over the batch. tf.broadcastTo's
       // (Tile's) gradient slices and adds once per image (2·B kernels per step).
-      const cls = tf.add(tf.zeros([batch, 1, width]), this.clsToken);
-      const x = tf.reshape(tf.add(tf.concat([cls, patches], 1), this.posEmbed), [batch * tokens, width]) as tf.Tensor2D;
+      const cls = tf.add(tf.zeros([batch, 1, width]), tf.add(this.clsToken, tf.slice(pos, [0, 0, 0], [1, 1, -1])));
+      const x = tf.reshape(tf.concat([cls, patches], 1), [batch * tokens, width]) as tf.Tensor2D;
       const h = tf.reshape(this.transformer.apply(x, batch, tokens), [batch, tokens, width]);
       if (options.returnTokens) {
         // timm's forward_features: the final norm over every token; the class token is token 0.
         const normed = tf.reshape(this.norm.apply(tf.reshape(h, [batch * tokens, width])), [batch, tokens, width]) as tf.Tensor3D;
-        return { pooled: tf.reshape(tf.slice(normed, [0, 0, 0], [batch, 1, width]), [batch, width]) as tf.Tensor2D, tokens: normed };
+        return { pooled: tf.reshape(tf.slice(normed, [0, 0, 0], [batch, 1, width]), [batch, width]) as tf.Tensor2D, tokens: normed, keptPatches: keep };
       }
       // LayerNorm is per token, so normalising the class token alone gives the same pooled output.
       return { pooled: this.norm.apply(tf.reshape(tf.slice(h, [0, 0, 0], [batch, 1, width]), [batch, width])) };

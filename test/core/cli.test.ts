@@ -72,7 +72,7 @@ describe('CLI', () => {
     const r = await cli('schema');
     const schema = JSON.parse(r.out);
     const names = schema.definitions.objective.oneOf.map((s: { properties: { type: { const: string } } }) => s.properties.type.const);
-    assert.deepEqual(names, ['barlow-twins', 'byol', 'clip', 'mocov3', 'simclr', 'simsiam', 'vicreg']);
+    assert.deepEqual(names, ['barlow-twins', 'byol', 'clip', 'dcl', 'dclw', 'dino', 'mae', 'mocov3', 'nnclr', 'simclr', 'simsiam', 'swav', 'vicreg']);
   });
 
   it('run: exit 1 when training fails (NaN loss), 2 when the data is missing, naming the file', async () => {

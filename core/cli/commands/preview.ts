@@ -5,7 +5,7 @@ import { container } from 'tsyringe';
 import { selectBackend } from '../../backend';
 import { loadSizeFor } from '../../data/loader';
 import { previewViews, renderPreviewPng, viewColumns } from '../../data/preview';
-import { buildViews } from '../../data/views';
+import { buildViews, viewPatchMaskRatio } from '../../data/views';
 import { log } from '../../logger';
 import { PluginBuilder } from '../../plugins/builder';
 import { resolveExperiment } from '../../spec/resolve';
@@ -29,10 +29,13 @@ export function registerPreview(program: Command, ctx: CliContext): void {
       const builder = PluginBuilder.forSpec(spec, registry, log, container.createChildContainer());
       const dataset = builder.build('dataset', spec.data.train, 'data.train');
       const views = buildViews(spec.views, builder);
+      // The image encoder's patch side, to show which patches a masked view drops (it is built, untrained, for that alone).
+      const patchSize = Object.values(views).some((p) => viewPatchMaskRatio(p) !== undefined) ? builder.build('imageEncoder', spec.model.image, 'model.image').patchSize : undefined;
       const objectiveViews = spec.objectives.map((o) => (Array.isArray(o.views) ? o.views.filter((v): v is string => typeof v === 'string') : []));
       const grid = await previewViews(dataset, viewColumns(views, objectiveViews), {
         samples: opts.n,
         imageSize: spec.data.imageSize,
+        patchSize,
         loadSize: loadSizeFor(spec.data),
         workers: spec.data.workers,
         seed: spec.seed,

@@ -56,6 +56,16 @@ export function requireViews(path: string, views: readonly string[], count: numb
   });
 }
 
+/** A multi-crop view list: at least two views, of which the first `globalViews` (≥ 1) are the global crops. */
+export function requireMultiCropViews(path: string, views: readonly string[], globalViews: number, globalPath: string): void {
+  if (!Array.isArray(views) || views.length < 2) throw SpecError.at(path, `must list at least 2 view names ${got(views)}`);
+  views.forEach((v, i) => {
+    if (typeof v !== 'string' || v === '') throw SpecError.at(`${path}[${i}]`, `must be a view name ${got(v)}`);
+  });
+  requirePositiveInteger(globalPath, globalViews);
+  if (globalViews > views.length) throw SpecError.at(globalPath, `must be at most the number of views, ${views.length} ${got(globalViews)}`);
+}
+
 /** A cosine EMA schedule: 0 ≤ start ≤ end ≤ 1. */
 export function requireMomentum(path: string, m: MomentumOptions): void {
   for (const key of ['start', 'end'] as const) {

@@ -14,6 +14,17 @@ export function viewsSchema(defaults: readonly string[], what: string): JsonSche
   };
 }
 
+/** Views of a multi-crop objective: the global crops first, then any number of local crops. */
+export function multiCropViewsSchema(defaults: readonly string[], what: string): JsonSchema {
+  return {
+    type: 'array',
+    items: { type: 'string', minLength: 1 },
+    minItems: 2,
+    default: [...defaults],
+    description: `Names of the spec's views this objective reads, by position: ${what}. Repeating a name draws independent augmentations; views may differ in size (local crops smaller than the global ones).`,
+  };
+}
+
 export function temperatureSchema(defaultValue: number, description: string): JsonSchema {
   return { type: 'number', exclusiveMinimum: 0, default: defaultValue, description };
 }

@@ -7,6 +7,8 @@ import { Logger } from '../../../core/logger';
 import { HorizontalFlip } from '../../../plugins/augmentations/horizontal-flip';
 import { Normalize } from '../../../plugins/augmentations/normalize';
 import { SyntheticShapes } from '../../../plugins/datasets/synthetic-shapes';
+import { PatchMaskStep } from '../../../plugins/augmentations/patch-mask';
+import { RandomResizedCrop } from '../../../plugins/augmentations/random-resized-crop';
 
 const quiet = new Logger('silent');
 
@@ -38,6 +40,34 @@ describe('preview', () => {
           for (let c = 0; c < 3; c++) assert.ok(Math.abs(img[(y * 12 + x) * 3 + c] - grid.columns[0].images[i][(y * 12 + (11 - x)) * 3 + c]) <= 1);
         }
       }
+    });
+  });
+
+  it('shows a local crop at its own size, smaller, and greys out the patches a masked view drops', async () => {
+    const dataset = new SyntheticShapes({ count: 8, size: 12 });
+    const options = { samples: 2, imageSize: 12, loadSize: 12, workers: 0, seed: 4, log: quiet, patchSize: 3 };
+    const grid = await previewViews(
+      dataset,
+      [
+        { title: 'global#0', pipeline: [new RandomResizedCrop({}, 12)] },
+        { title: 'local#0', pipeline: [new RandomResizedCrop({ size: 6 }, 12)] },
+        { title: 'clip#0', pipeline: [new PatchMaskStep({ ratio: 0.75 })] },
+      ],
+      options,
+    );
+    assert.deepEqual(grid.columns.map((c) => c.title), ['original', 'global#0', 'local#0 (6 px)', 'clip#0 (mask 0.75)']);
+    assert.deepEqual(grid.columns.slice(1).map((c) => [c.side, c.relativeSize]), [[12, 1], [6, 0.5], [12, 1]]);
+    // 16 patches of 3×3, 4 kept: 12 patches (108 of 144 pixels) mid-grey, the kept ones as the original
+    grid.columns[3].images.forEach((img, i) => {
+      let grey = 0;
+      for (let p = 0; p < 144; p++) {
+        const same = [0, 1, 2].every((c) => img[p * 3 + c] === grid.columns[0].images[i][p * 3 + c]);
+        if (!same) {
+          assert.ok([0, 1, 2].every((c) => Math.abs(img[p * 3 + c] - 128) <= 1), `pixel ${p} is kept or grey`);
+          grey++;
+        }
+      }
+      assert.ok(grey <= 108 && grey >= 90, `${grey} grey pixels`);
     });
   });
 

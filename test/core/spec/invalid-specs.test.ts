@@ -58,7 +58,7 @@ const cases: Case[] = [
   ['no objectives', ['objectives=[]'], 'objectives', 'must have at least 1 item(s), got 0'],
   ['objectives not a list', ['objectives={"type":"clip"}'], 'objectives', 'must be array, got an object'],
   ['unknown objective', ['objectives[1].type=simclrr'], 'objectives[1].type', 'unknown objective "simclrr"; did you mean "simclr"?'],
-  ['objective without type', ['objectives[0]={}'], 'objectives[0].type', 'is required (one of "barlow-twins", "byol", "clip", "mocov3", "simclr", "simsiam", "vicreg")'],
+  ['objective without type', ['objectives[0]={}'], 'objectives[0].type', 'is required (one of "barlow-twins", "byol", "clip", "dcl", "dclw", "dino", "mae", "mocov3", "nnclr", "simclr", "simsiam", "swav", "vicreg")'],
   ['negative temperature', ['objectives[1].temperature=-0.1'], 'objectives[1].temperature', 'must be > 0, got -0.1'],
   ['zero temperature', ['objectives[1].temperature=0'], 'objectives[1].temperature', 'must be > 0, got 0'],
   ['negative weight', ['objectives[0].weight=-1'], 'objectives[0].weight', 'must be >= 0, got -1'],

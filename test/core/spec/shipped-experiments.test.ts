@@ -38,6 +38,12 @@ describe('shipped experiments', () => {
       ['clip', 'mocov3'],
       ['clip', 'byol'],
       ['clip', 'vicreg'],
+      ['clip', 'dcl'],
+      ['clip', 'dclw'],
+      ['clip', 'dino'],
+      ['clip', 'swav'],
+      ['clip', 'nnclr'],
+      ['clip', 'mae'],
     ]);
     const { objectives: _a, name: _b, ...first } = runs[0].spec;
     for (const r of runs.slice(1)) {

@@ -128,9 +128,10 @@ describe('vit plugin', () => {
     assert.throws(() => resolveVitConfig(vitOptions({ width: 100, heads: 3 }), 64), /model\.image\.heads/);
   });
 
-  it('rejects images of the wrong size', () => {
+  it('rejects images whose side is not a multiple of the patch size, or with other channels', () => {
     const encoder = new VisionTransformer(resolveVitConfig(vitOptions({ width: 8, depth: 1, heads: 2, patchSize: 4 }), 8), new ParamSeeds(0, 'x'));
-    assert.throws(() => encoder.forward(tf.zeros([1, 16, 16, 3]) as tf.Tensor4D), /vit expects images \[B, 8, 8, 3\], got \[1, 16, 16, 3\]/);
+    assert.throws(() => encoder.forward(tf.zeros([1, 10, 10, 3]) as tf.Tensor4D), /vit expects images \[B, H, W, 3\] with H and W multiples of the patch size 4 \(model size 8\), got \[1, 10, 10, 3\]/);
+    assert.throws(() => encoder.forward(tf.zeros([1, 8, 8, 1]) as tf.Tensor4D), /got \[1, 8, 8, 1\]/);
     for (const v of encoder.variables()) v.variable.dispose();
   });
 

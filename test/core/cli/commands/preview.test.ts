@@ -52,4 +52,17 @@ describe('slipkit preview', () => {
     assert.equal(n.code, 2);
     assert.match(n.err, /--n <count>' argument 'zero' is invalid\. must be a positive integer/);
   });
+
+  it('labels multi-crop local crops with their size and masked views with their ratio', async () => {
+    const out = path.join(dir, 'out', 'multicrop.png');
+    const local = [{ type: 'random-resized-crop', scale: [0.05, 0.4], size: 16 }];
+    const masked = [{ type: 'random-resized-crop' }, { type: 'patch-mask', ratio: 0.75 }];
+    const r = await cli(
+      'preview', path.join(dir, 'spec.json'), '--out', out, '--n', '2',
+      '--set', `views.local=${JSON.stringify(local)}`, '--set', `views.clip=${JSON.stringify(masked)}`,
+      '--set', 'objectives[1]={"type":"dino","views":["ssl","ssl","local"],"outDim":16,"head":{"hidden":[8],"bottleneck":8}}',
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, `wrote ${out}: 2 samples x 5 columns (original, clip#0 (mask 0.75), ssl#0, ssl#1, local#0 (16 px))\n`);
+  });
 });

@@ -23,6 +23,8 @@ export interface ObjectiveFixture {
   params: Record<string, EncodedArray>;
   /** EMA targets, by the name of their online twin. */
   targetParams?: Record<string, EncodedArray>;
+  /** The optimiser step the reference computed at (schedules such as DINO's teacher temperature); default 0. */
+  step?: number;
   expected: {
     loss: number;
     metrics: Record<string, number>;
@@ -62,6 +64,12 @@ export function fixedInputs(tensors: ReadonlyMap<string, tf.Tensor2D>, step = 0,
     momentumFeatures: (i) => get(`momentumFeatures.${i}`),
     imageEmbedding: (i) => get(`imageEmbedding.${i}`),
     textEmbedding: () => get('textEmbedding'),
+    tokens: () => {
+      throw new Error('this test provides no token sequences');
+    },
+    images: () => {
+      throw new Error('this test provides no images');
+    },
     step,
     totalSteps,
   };
@@ -124,20 +132,21 @@ function maxAbs(arrays: ArrayLike<number>[]): number {
  * PyTorch. Inputs that the reference treats as constants (momentum features) must get a
  * zero gradient, or none.
  */
-export function checkAgainstReference(definition: AnyPluginDefinition, fixture = definition.name): void {
+export function checkAgainstReference(definition: AnyPluginDefinition, fixture = definition.name, hooks: ReferenceHooks = {}): void {
   const name = fixture;
   const f = readObjectiveFixture(name);
   const objective = buildObjective(definition, f.options);
   const params = objective.variables();
   loadTorchParams(params, f.params);
   if (f.targetParams) loadTargets(objective, f.targetParams);
+  hooks.before?.(objective);
   const inputs = inputVariables(f);
   const before = tf.memory().numTensors;
 
   const metrics: Record<string, tf.Scalar> = {};
   const xs: tf.Variable[] = [...inputs.values(), ...params.map((p) => p.variable)];
   const { value, grads } = tf.variableGrads(() => {
-    const out = objective.compute(fixedInputs(inputs));
+    const out = objective.compute(fixedInputs(inputs, f.step ?? 0, Math.max(1, (f.step ?? 0) + 1)));
     for (const [k, v] of Object.entries(out.metrics)) metrics[k] = tf.keep(v);
     return out.loss;
   }, xs);
@@ -175,8 +184,15 @@ export function checkAgainstReference(definition: AnyPluginDefinition, fixture =
   tf.dispose(grads);
   tf.dispose(Object.values(metrics));
   assert.equal(tf.memory().numTensors, before, `${name}: compute leaked tensors`);
+  hooks.after?.(objective);
   tf.dispose([...inputs.values()]);
   disposeObjective(objective);
+}
+
+/** Steps around checkAgainstReference's compute: set the objective's state first (a center, a queue), check it after. */
+export interface ReferenceHooks {
+  before?(objective: Objective): void;
+  after?(objective: Objective): void;
 }
 
 /** An objective built through its plugin definition's factory, as the engine builds it. */
@@ -264,6 +280,14 @@ export function checkTargetProjectorPairs(objective: Objective): void {
 export function disposeObjective(objective: Objective): void {
   for (const v of objective.variables()) v.variable.dispose();
   for (const p of objective.momentumPairs?.() ?? []) p.target.dispose();
+  for (const v of objective.state?.() ?? []) v.variable.dispose();
+}
+
+/** The objective's state variable `name` (see Objective.state). */
+export function stateVariable(objective: Objective, name: string): tf.Variable {
+  const v = (objective.state?.() ?? []).find((s) => s.name === name);
+  assert.ok(v, `${name} is declared in state()`);
+  return v.variable;
 }
 
 /**

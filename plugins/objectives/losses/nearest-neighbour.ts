@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs';
+import { l2Normalize, stopGradient } from '../../../core/toolkit';
+import { requireEmbeddings, requirePaired, requirePositive } from './checks';
+import { diagonalCrossEntropy } from './diagonal';
+
+/**
+ * For each row of `queries` [N, D], the row of `support` [Q, D] with the highest cosine
+ * similarity, as stored (not normalised): NNCLR's NN(z, Q), lightly's NNMemoryBankModule.
+ * No gradient flows into the result.
+ */
+export function nearestNeighbours(queries: tf.Tensor2D, support: tf.Tensor2D): tf.Tensor2D {
+  requireEmbeddings('nearestNeighbours', 'queries', queries);
+  requireEmbeddings('nearestNeighbours', 'support', support);
+  return tf.tidy(() => {
+    const sim = tf.matMul(l2Normalize(stopGradient(queries)), l2Normalize(support), false, true);
+    // The indices are read back and rebuilt so that no gradient tape links them to `sim`:
+    // tfjs would otherwise differentiate GatherV2 with respect to its int32 indices.
+    const index = tf.tensor1d(tf.argMax(sim, 1).dataSync() as Int32Array, 'int32');
+    return tf.gather(stopGradient(support), index) as tf.Tensor2D;
+  });
+}
+
+/**
+ * NNCLR's InfoNCE (Dwibedi et al. 2021, eq. 2): the positive of neighbours_i is
+ * predictions_i, its negatives the other rows of predictions (the other view only):
+ *   ℓ = mean_i −log softmax_j(⟨n̂_i, p̂_j⟩/τ)_i   on L2-normalised rows.
+ */
+export function nnclrInfoNce(neighbours: tf.Tensor2D, predictions: tf.Tensor2D, temperature: number): tf.Scalar {
+  requirePaired('nnclrInfoNce', ['neighbours', 'predictions'], neighbours, predictions);
+  requirePositive('nnclrInfoNce', 'temperature', temperature);
+  return tf.tidy(() => diagonalCrossEntropy(tf.div(tf.matMul(l2Normalize(neighbours), l2Normalize(predictions), false, true), temperature) as tf.Tensor2D));
+}
