@@ -44,6 +44,8 @@ export { writeFileAtomic } from './checkpoint/atomic';
 // nn building blocks.
 export { Linear } from './nn/linear';
 export { gelu } from './nn/gelu';
+export { quickGelu } from './nn/plain-block';
+export type { MlpActivation } from './nn/plain-block';
 export { LayerNorm } from './nn/layer-norm';
 export { Mlp } from './nn/mlp';
 export type { MlpConfig } from './nn/mlp';
