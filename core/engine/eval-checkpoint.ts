@@ -21,6 +21,27 @@ function findCheckpoint(target: string): LoadedCheckpoint {
   return ckpt;
 }
 
+const isSpecFile = (target: string): boolean => target.endsWith('.json') && fs.existsSync(target) && fs.statSync(target).isFile();
+
+/**
+ * Evaluates the model a spec builds, as its `model.init` initialises it (an open_clip or timm
+ * checkpoint, say), with no training step: the spec's evaluators, or those of `evalSpecFile`.
+ */
+async function evaluateInitialisedSpec(specFile: string, registry: PluginRegistry, log: Logger, evalSpecFile?: string): Promise<Record<string, number>> {
+  const loaded = resolveExperiment(specFile, registry, [], { replace: evalSpecFile ? evalReplacement(evalSpecFile) : undefined });
+  if (!loaded.spec.model.init) throw SpecError.at('model.init', 'is required to evaluate a spec without a checkpoint (the model would be random)', specFile);
+  if (!loaded.spec.eval.length) throw SpecError.at('eval', 'the spec has no evaluators; pass --spec with an "eval" list', specFile);
+  const exp = await buildExperiment(loaded, registry, log, { withTracker: false });
+  return evaluateAll(exp, 0, log);
+}
+
+/** An `eval` list from a JSON file, its relative paths resolved against that file's directory. */
+function evalReplacement(evalSpecFile: string): RawSpec {
+  const extra = readJsonFile(evalSpecFile);
+  if (!Array.isArray(extra.eval)) throw SpecError.at('eval', `must be an array of evaluators`, evalSpecFile);
+  return { eval: extra.eval, baseDir: path.dirname(path.resolve(evalSpecFile)) };
+}
+
 /** The resolved spec a checkpoint saved beside its weights. */
 const CHECKPOINT_SPEC = 'spec.json';
 
@@ -31,13 +52,9 @@ const CHECKPOINT_SPEC = 'spec.json';
  * resolve against that file's directory).
  */
 export async function evaluateCheckpoint(target: string, registry: PluginRegistry, log: Logger, evalSpecFile?: string): Promise<Record<string, number>> {
+  if (isSpecFile(target)) return evaluateInitialisedSpec(target, registry, log, evalSpecFile);
   const ckpt = findCheckpoint(target);
-  let replace: RawSpec | undefined;
-  if (evalSpecFile) {
-    const extra = readJsonFile(evalSpecFile);
-    if (!Array.isArray(extra.eval)) throw SpecError.at('eval', `must be an array of evaluators`, evalSpecFile);
-    replace = { eval: extra.eval, baseDir: path.dirname(path.resolve(evalSpecFile)) };
-  }
+  const replace = evalSpecFile ? evalReplacement(evalSpecFile) : undefined;
   const loaded = resolveExperiment(path.join(ckpt.dir, CHECKPOINT_SPEC), registry, [], { replace });
   if (!loaded.spec.eval.length) throw SpecError.at('eval', 'the checkpoint spec has no evaluators; pass --spec with an "eval" list');
   const exp = await buildExperiment(loaded, registry, log, { withTracker: false });
