@@ -8,9 +8,9 @@ export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm'] as const;
 /**
  * Selects the first backend that initialises: WebGPU where the browser has an adapter, else
  * WebGL, else WebAssembly (its .wasm files are served beside the page). `forced` (the page's
- * ?backend= parameter) tries that one only.
+ * ?backend= parameter) tries that one only. Also says why each faster one was skipped.
  */
-export async function selectBackend(forced?: string | null): Promise<string> {
+export async function selectBackend(forced?: string | null): Promise<{ backend: string; skipped: string[] }> {
   setWasmPaths(new URL('./', document.baseURI).href);
   const order = forced ? [forced] : [...BACKEND_ORDER];
   const failures: string[] = [];
@@ -18,7 +18,7 @@ export async function selectBackend(forced?: string | null): Promise<string> {
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
-        return tf.getBackend();
+        return { backend: tf.getBackend(), skipped: failures };
       }
       failures.push(`${name}: not available`);
     } catch (err) {

@@ -46,8 +46,9 @@ const splitList = (text: string) => text.split(/[\n,]/).map((s) => s.trim()).fil
 
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
-  const backend = await selectBackend(params.get('backend'));
+  const { backend, skipped } = await selectBackend(params.get('backend'));
   $('backend').textContent = `backend: ${backend}`;
+  $('backend').title = skipped.length ? `skipped: ${skipped.join('; ')}` : '';
   const config = await fetchJson<WebModelConfig>('model.json');
   const tokenizerData = await fetchJson<WebTokenizerData>(config.tokenizer.file);
   const manifest = config.weightsManifest[0];
@@ -135,6 +136,7 @@ async function start(): Promise<void> {
   Object.assign(window, {
     slipkitPage: {
       backend,
+      skippedBackends: skipped,
       config,
       imageCount: () => images.length,
       tokenize: (texts: string[]) => {

@@ -29,6 +29,7 @@ declare global {
   interface Window {
     slipkitPage: {
       backend: string;
+      skippedBackends: string[];
       config: WebModelConfig;
       imageCount(): number;
       tokenize(texts: string[]): number[][];
@@ -137,7 +138,12 @@ describe('slipkit export: the web page in headless Chromium (quickstart-size mod
     const backend = await page.evaluate(() => window.slipkitPage.backend);
     assert.ok(['webgpu', 'webgl', 'wasm'].includes(backend), backend);
     assert.equal(await page.textContent('#backend'), `backend: ${backend}`);
-    process.stdout.write(`      page backend: ${backend}\n`);
+    // Faster backends were tried first, and the page says why they were skipped.
+    const skipped = await page.evaluate(() => window.slipkitPage.skippedBackends);
+    const order = ['webgpu', 'webgl', 'wasm'];
+    assert.deepEqual(skipped.map((s) => s.split(':')[0]), order.slice(0, order.indexOf(backend)));
+    if (skipped.length) assert.equal(await page.getAttribute('#backend', 'title'), `skipped: ${skipped.join('; ')}`);
+    process.stdout.write(`      page backend: ${backend}${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}\n`);
   });
 
   it("the page's CLIP BPE tokenizer gives Node's ids", async () => {
@@ -195,6 +201,25 @@ describe('slipkit export: the web page in headless Chromium (quickstart-size mod
     if (process.env.SLIPKIT_DOCS_SCREENSHOT === '1') await page.screenshot({ path: path.join(repoRoot, 'docs', 'web-export.png'), fullPage: true });
     assert.ok(fs.statSync(path.join(ARTIFACTS, 'web-export-page.png')).size > 10_000);
     assert.deepEqual(pageErrors, []);
+  });
+
+  it("on the wasm backend (?backend=wasm) too, image and text embeddings equal Node's (1e-4)", async () => {
+    const wasmPage = await browser.context.newPage();
+    try {
+      await wasmPage.goto(`${server.url}?backend=wasm`);
+      await wasmPage.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.error !== undefined, undefined, { timeout: 60_000 });
+      assert.equal(await wasmPage.evaluate(() => document.body.dataset.error), undefined);
+      assert.equal(await wasmPage.evaluate(() => window.slipkitPage.backend), 'wasm');
+      await wasmPage.setInputFiles('#files', images);
+      await wasmPage.waitForFunction(() => window.slipkitPage.imageCount() === 5);
+      const d = maxDiff(await wasmPage.evaluate(() => window.slipkitPage.imageEmbeddings()), await nodeImageEmbeddings(trained, images));
+      const model = trained.exp.model;
+      const dText = maxDiff(await wasmPage.evaluate((c) => window.slipkitPage.textEmbeddings([c]), CAPTION), tf.tidy(() => model.projectText(model.encodeTexts([CAPTION])).arraySync()));
+      process.stdout.write(`      wasm: largest |page - node| image ${d.toExponential(2)}, text ${dText.toExponential(2)}\n`);
+      assert.ok(d < TOLERANCE && dText < TOLERANCE, `differences ${d}, ${dText}`);
+    } finally {
+      await wasmPage.close();
+    }
   });
 
   it('repeated classification and search leave no tensors behind in the page', async () => {
