@@ -45,10 +45,8 @@ export function applyModelInit(init: ModelInitSpec, params: readonly NamedVariab
     strict: init.strict,
     covers: layoutCovers(layout),
     onMismatch: (lines) => {
-      throw new SpecError(
-        lines.map((message) => ({ path: SPEC_PATH, message })),
-        `${file} (${layout} layout, tower ${tower}; set model.init.strict false to load what matches)`,
-      );
+      const head = `${file} (${layout} layout, tower ${tower}) does not fit the model (model.init.strict false loads what fits)`;
+      throw new SpecError([head, ...lines].map((message) => ({ path: SPEC_PATH, message })));
     },
   });
   log.info(`model.init: loaded ${report.loaded.length} tensors (tower ${tower}) from ${file} (${layout} layout)`);

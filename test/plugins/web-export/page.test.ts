@@ -19,7 +19,7 @@ import { repoRoot } from '../../helpers/paths';
 import { saveUntrainedCheckpoint } from '../../helpers/random-checkpoint';
 import { builtinRegistry, captureStream, quietLog, tempDir } from '../../helpers/runs';
 
-/** Where the page's screenshot goes (a CI artifact); SLIPKIT_DOCS_SCREENSHOT=1 also refreshes docs/web-export.png. */
+/** Where the page's screenshot goes (a CI artifact; README's docs/web-export.png comes from scripts/web-export-screenshot.js). */
 const ARTIFACTS = process.env.SLIPKIT_TEST_ARTIFACTS ?? path.join(repoRoot, 'test-artifacts');
 const TOLERANCE = 1e-4;
 const CLASSES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -198,7 +198,6 @@ describe('slipkit export: the web page in headless Chromium (quickstart-size mod
     await page.click('#search');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'web-export-page.png'), fullPage: true });
-    if (process.env.SLIPKIT_DOCS_SCREENSHOT === '1') await page.screenshot({ path: path.join(repoRoot, 'docs', 'web-export.png'), fullPage: true });
     assert.ok(fs.statSync(path.join(ARTIFACTS, 'web-export-page.png')).size > 10_000);
     assert.deepEqual(pageErrors, []);
   });
