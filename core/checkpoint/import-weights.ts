@@ -23,20 +23,25 @@ export interface ImportReport {
   /** Checkpoint tensors of the chosen tower that match no parameter (source names). */
   unexpected: string[];
   misShaped: MisShaped[];
-  /** Checkpoint tensors outside the chosen tower, left alone (source names). */
+  /** Checkpoint tensors outside the chosen tower (or outside both towers: objective heads, EMA copies), left alone (source names). */
   skipped: string[];
 }
 
 /** `logit_scale` is optional on either side: a checkpoint may have it without the model, or the model (its clip objective) without the checkpoint. */
 const OPTIONAL = new Set(['logit_scale']);
 
-function towerOf(name: string): Exclude<ImportTower, 'all'> | 'shared' {
+/** open_clip's (and slipkit's) text tower names. */
+const TEXT_NAMES = /^(token_embedding\.|positional_embedding$|transformer\.|ln_final\.|text_projection$)/;
+
+/** Which tower a name belongs to; 'other' for what no tower holds (objective heads, EMA copies, CoCa's decoder, …). */
+function towerOf(name: string): Exclude<ImportTower, 'all'> | 'shared' | 'other' {
   if (name.startsWith('visual.')) return 'image';
+  if (TEXT_NAMES.test(name)) return 'text';
   if (OPTIONAL.has(name)) return 'shared';
-  return 'text';
+  return 'other';
 }
 
-const inTower = (name: string, tower: ImportTower) => tower === 'all' || towerOf(name) === tower;
+const inTower = (name: string, tower: ImportTower) => (tower === 'all' ? towerOf(name) !== 'other' : towerOf(name) === tower);
 
 /** The PyTorch-layout shape a parameter is saved with. */
 const torchShape = (p: NamedVariable): number[] => (p.transposeForTorch ? [...p.variable.shape].reverse() : p.variable.shape.slice());

@@ -103,6 +103,8 @@ export function toSlipkitNames(tensors: ReadonlyMap<string, SafeTensor>, layout:
       shape = reshapeVisual(inner, t.shape);
     } else if (layout === 'slipkit' && source.startsWith('visual.')) {
       shape = reshapeVisual(source.slice('visual.'.length), t.shape);
+    } else if (layout === 'slipkit' && /^[^.]+\.logit_scale$/.test(source)) {
+      name = 'logit_scale'; // the CLIP objective's (`clip.logit_scale`), open_clip's top-level name
     }
     out.set(name, { ...t, shape, source });
   }

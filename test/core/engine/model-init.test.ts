@@ -247,3 +247,36 @@ describe('model.init: timm VisionTransformer checkpoints (fixtures from timm)', 
     });
   }
 });
+
+describe("model.init: slipkit's own checkpoints", function () {
+  this.timeout(60_000);
+  it('initialises the image tower from a slipkit checkpoint directory (layout auto), leaving objective heads and the text tower alone', async () => {
+    const { saveUntrainedCheckpoint } = await import('../../helpers/random-checkpoint');
+    const fixtureSpec = fixturePath('specs', 'tiny-slip.json');
+    const dir = tempDir('model-init-slipkit');
+    try {
+      const ckpt = await saveUntrainedCheckpoint(fixtureSpec, path.join(dir, 'run'));
+      // The same architecture under another seed: different initial weights until model.init.
+      const spec = JSON.parse(fs.readFileSync(fixtureSpec, 'utf8')) as { model: Record<string, unknown> };
+      spec.model.init = { path: ckpt, tower: 'image' };
+      const exp = await build({ ...spec, name: 'from-slipkit', seed: 99 }, dir);
+      try {
+        const { readSafetensors } = await import('../../../core/checkpoint/safetensors');
+        const saved = readSafetensors(path.join(ckpt, 'model.safetensors')).tensors;
+        const value = (name: string) => [...exp.model.variables().find((v) => v.name === name)!.variable.dataSync()];
+        assert.deepEqual(value('visual.blocks.1.norm1.weight'), [...saved.get('visual.blocks.1.norm1.weight')!.data]);
+        assert.deepEqual(value('visual.proj'), [...saved.get('visual.proj')!.data]);
+        assert.notDeepEqual(value('text_projection'), [...saved.get('text_projection')!.data]);
+        const report = applyModelInit({ path: ckpt, layout: 'auto', tower: 'all', strict: true }, [...exp.model.variables(), ...exp.slots[0].objective.variables()], dir, quietLog);
+        assert.equal(report.layout, 'slipkit');
+        assert.ok(report.loaded.includes('logit_scale') && report.loaded.includes('text_projection'));
+        assert.ok(report.skipped.some((n) => n.startsWith('simclr.')));
+        assert.deepEqual(value('text_projection'), [...saved.get('text_projection')!.data]);
+      } finally {
+        disposeExperiment(exp);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
