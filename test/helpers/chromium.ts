@@ -18,11 +18,17 @@ const ARGS = [
   '--disable-sync',
 ];
 
+/**
+ * Chromium's own software WebGPU adapter (SwiftShader), so a page's WebGPU path runs without a
+ * GPU. (WebGPU needs a secure context: the page must come from 127.0.0.1 or localhost.)
+ */
+export const SOFTWARE_WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
+
 /** A headless Chromium with a fresh profile (removed by close). */
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/provision/chromium.sh (apt-get install chromium)`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'slipkit-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1100, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs], viewport: { width: 1100, height: 900 } });
   return {
     context,
     close: async () => {

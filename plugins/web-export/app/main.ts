@@ -42,6 +42,19 @@ async function loadPixels(file: Blob, config: WebModelConfig): Promise<Float32Ar
   return out;
 }
 
+/**
+ * A tensor's values, then the tensor disposed. Reads are asynchronous: WebGPU has no fast
+ * synchronous read back, and a page must not block on one.
+ */
+async function readAndDispose<T>(t: tf.Tensor, read: (t: tf.Tensor) => Promise<T>): Promise<T> {
+  try {
+    return await read(t);
+  } finally {
+    t.dispose();
+  }
+}
+const arrayOf = (t: tf.Tensor) => readAndDispose(t, (x) => x.array() as Promise<number[][]>);
+
 const splitList = (text: string) => text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
 
 async function start(): Promise<void> {
@@ -76,21 +89,21 @@ async function start(): Promise<void> {
     tf.tidy(() => classEmbeddings(textEmbeddings(classes.flatMap((c) => templates.map((t) => t.split('{}').join(c)))), classes.length, templates.length));
 
   /** Per image, classes ranked by softmax(logitScale · cosine). */
-  function classify(): Array<Array<{ label: string; score: number }>> {
+  async function classify(): Promise<Array<Array<{ label: string; score: number }>>> {
     const classes = splitList(($('classes') as HTMLTextAreaElement).value);
     // One template per line: a template may contain commas.
     const templates = ($('templates') as HTMLTextAreaElement).value.split('\n').map((t) => t.trim()).filter(Boolean);
     if (!images.length || !classes.length || !templates.length) return [];
-    const probs = tf.tidy(() => tf.softmax(tf.mul(tf.matMul(l2Normalize(imageEmbeddings()), zeroShotClasses(classes, templates), false, true), config.logitScale)).arraySync() as number[][]);
+    const probs = await arrayOf(tf.tidy(() => tf.softmax(tf.mul(tf.matMul(l2Normalize(imageEmbeddings()), zeroShotClasses(classes, templates), false, true), config.logitScale))));
     const ranked = probs.map((row) => row.map((score, i) => ({ label: classes[i], score })).sort((a, b) => b.score - a.score));
     renderGallery(ranked);
     return ranked;
   }
 
   /** Images ranked by cosine similarity to a caption. */
-  function search(caption: string): Array<{ name: string; score: number }> {
+  async function search(caption: string): Promise<Array<{ name: string; score: number }>> {
     if (!images.length || !caption.trim()) return [];
-    const scores = tf.tidy(() => tf.matMul(l2Normalize(imageEmbeddings()), l2Normalize(textEmbeddings([caption])), false, true).dataSync());
+    const scores = await readAndDispose(tf.tidy(() => tf.matMul(l2Normalize(imageEmbeddings()), l2Normalize(textEmbeddings([caption])), false, true)), (t) => t.data());
     const ranked = images.map((im, i) => ({ name: im.name, url: im.url, score: scores[i] })).sort((a, b) => b.score - a.score);
     $('ranking').innerHTML = ranked.map((r, i) => `<li><img src="${r.url}" alt=""><b>#${i + 1}</b> ${escapeHtml(r.name)}<br>${r.score.toFixed(3)}</li>`).join('');
     return ranked.map(({ name, score }) => ({ name, score }));
@@ -111,7 +124,7 @@ async function start(): Promise<void> {
       images.push({ name: file.name, url: URL.createObjectURL(file), pixels: await loadPixels(file, config) });
     }
     $('status').textContent = `${images.length} image(s)`;
-    if (splitList(($('classes') as HTMLTextAreaElement).value).length) classify();
+    if (splitList(($('classes') as HTMLTextAreaElement).value).length) await classify();
     else renderGallery();
   }
 
@@ -128,9 +141,10 @@ async function start(): Promise<void> {
     drop.classList.remove('over');
     void addFiles(e.dataTransfer?.files ?? []);
   });
-  $('classify').addEventListener('click', () => classify());
-  $('search').addEventListener('click', () => search(($('caption') as HTMLInputElement).value));
-  ($('caption') as HTMLInputElement).addEventListener('keydown', (e) => e.key === 'Enter' && search(($('caption') as HTMLInputElement).value));
+  const report = (work: Promise<unknown>) => work.catch((err: Error) => ($('status').textContent = `error: ${err.message}`));
+  $('classify').addEventListener('click', () => void report(classify()));
+  $('search').addEventListener('click', () => void report(search(($('caption') as HTMLInputElement).value)));
+  ($('caption') as HTMLInputElement).addEventListener('keydown', (e) => e.key === 'Enter' && void report(search(($('caption') as HTMLInputElement).value)));
 
   // What the browser test reads (and a console user may call).
   Object.assign(window, {
@@ -143,9 +157,9 @@ async function start(): Promise<void> {
         const { ids } = tokenizer.encode(texts);
         return texts.map((_, r) => [...ids.subarray(r * config.tokenizer.contextLength, (r + 1) * config.tokenizer.contextLength)]);
       },
-      imageEmbeddings: () => tf.tidy(() => imageEmbeddings().arraySync()),
-      textEmbeddings: (texts: string[]) => tf.tidy(() => textEmbeddings(texts).arraySync()),
-      classEmbeddings: (classes: string[], templates: string[]) => tf.tidy(() => zeroShotClasses(classes, templates).arraySync()),
+      imageEmbeddings: () => arrayOf(imageEmbeddings()),
+      textEmbeddings: (texts: string[]) => arrayOf(textEmbeddings(texts)),
+      classEmbeddings: (classes: string[], templates: string[]) => arrayOf(zeroShotClasses(classes, templates)),
       classify,
       search,
       numTensors: () => tf.memory().numTensors,

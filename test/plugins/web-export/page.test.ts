@@ -14,7 +14,7 @@ import { builtinCommands, builtinPlugins } from '../../../plugins/index';
 import { zeroShotClassEmbeddings } from '../../../plugins/evaluators/maths/class-embeddings';
 import type { WebModelConfig } from '../../../plugins/web-export/app/model-config';
 import { serveDirectory, type StaticServer } from '../../../plugins/web-export/serve';
-import { launchChromium } from '../../helpers/chromium';
+import { launchChromium, SOFTWARE_WEBGPU_ARGS } from '../../helpers/chromium';
 import { repoRoot } from '../../helpers/paths';
 import { saveUntrainedCheckpoint } from '../../helpers/random-checkpoint';
 import { builtinRegistry, captureStream, quietLog, tempDir } from '../../helpers/runs';
@@ -33,11 +33,11 @@ declare global {
       config: WebModelConfig;
       imageCount(): number;
       tokenize(texts: string[]): number[][];
-      imageEmbeddings(): number[][];
-      textEmbeddings(texts: string[]): number[][];
-      classEmbeddings(classes: string[], templates: string[]): number[][];
-      classify(): Array<Array<{ label: string; score: number }>>;
-      search(caption: string): Array<{ name: string; score: number }>;
+      imageEmbeddings(): Promise<number[][]>;
+      textEmbeddings(texts: string[]): Promise<number[][]>;
+      classEmbeddings(classes: string[], templates: string[]): Promise<number[][]>;
+      classify(): Promise<Array<Array<{ label: string; score: number }>>>;
+      search(caption: string): Promise<Array<{ name: string; score: number }>>;
       numTensors(): number;
     };
   }
@@ -221,12 +221,34 @@ describe('slipkit export: the web page in headless Chromium (quickstart-size mod
     }
   });
 
+  // About half this file's time: SwiftShader compiles every WebGPU pipeline on first use.
+  it("picks WebGPU where the browser has an adapter (Chromium's software one), and its embeddings equal Node's (1e-4)", async () => {
+    const gpuBrowser = await launchChromium(SOFTWARE_WEBGPU_ARGS);
+    try {
+      const gpuPage = await gpuBrowser.context.newPage();
+      await gpuPage.goto(server.url);
+      await gpuPage.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.error !== undefined, undefined, { timeout: 60_000 });
+      assert.equal(await gpuPage.evaluate(() => document.body.dataset.error), undefined);
+      assert.equal(await gpuPage.evaluate(() => window.slipkitPage.backend), 'webgpu');
+      assert.equal(await gpuPage.textContent('#backend'), 'backend: webgpu');
+      await gpuPage.setInputFiles('#files', images);
+      await gpuPage.waitForFunction(() => window.slipkitPage.imageCount() === 5);
+      const d = maxDiff(await gpuPage.evaluate(() => window.slipkitPage.imageEmbeddings()), await nodeImageEmbeddings(trained, images));
+      const model = trained.exp.model;
+      const dText = maxDiff(await gpuPage.evaluate((c) => window.slipkitPage.textEmbeddings([c]), CAPTION), tf.tidy(() => model.projectText(model.encodeTexts([CAPTION])).arraySync()));
+      process.stdout.write(`      webgpu: largest |page - node| image ${d.toExponential(2)}, text ${dText.toExponential(2)}\n`);
+      assert.ok(d < TOLERANCE && dText < TOLERANCE, `differences ${d}, ${dText}`);
+    } finally {
+      await gpuBrowser.close();
+    }
+  });
+
   it('repeated classification and search leave no tensors behind in the page', async () => {
     const before = await page.evaluate(() => window.slipkitPage.numTensors());
-    await page.evaluate((c) => {
+    await page.evaluate(async (c) => {
       for (let i = 0; i < 3; i++) {
-        window.slipkitPage.classify();
-        window.slipkitPage.search(c);
+        await window.slipkitPage.classify();
+        await window.slipkitPage.search(c);
       }
     }, CAPTION);
     assert.equal(await page.evaluate(() => window.slipkitPage.numTensors()), before);
