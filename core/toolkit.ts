@@ -37,6 +37,13 @@ export type { CliCommand, CliContext } from './cli/context';
 // Errors, logging, randomness, files.
 export { BackendError, DataError, PluginError, SlipkitError, SpecError, TrainingError, TrackingError } from './errors';
 export { Logger, log } from './logger';
+export { disposeTrainable } from './contracts/trainable';
+
+// A trained (or imported) model with its spec, for commands that take a model elsewhere (export).
+export { loadTrainedExperiment } from './engine/eval-checkpoint';
+export type { TrainedExperiment } from './engine/eval-checkpoint';
+export type { Experiment } from './engine/experiment';
+export type { DualEncoderModel } from './engine/model';
 export type { LogLevel, LogSink } from './logger';
 export { Rng } from './random';
 export { writeFileAtomic } from './checkpoint/atomic';
@@ -44,6 +51,8 @@ export { writeFileAtomic } from './checkpoint/atomic';
 // nn building blocks.
 export { Linear } from './nn/linear';
 export { gelu } from './nn/gelu';
+export { quickGelu } from './nn/plain-block';
+export type { MlpActivation } from './nn/plain-block';
 export { LayerNorm } from './nn/layer-norm';
 export { Mlp } from './nn/mlp';
 export type { MlpConfig } from './nn/mlp';

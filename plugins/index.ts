@@ -38,6 +38,7 @@ import textTransformer from './text-encoders/text-transformer';
 import clipBpe from './tokenizers/clip-bpe';
 import consoleTracker from './trackers/console';
 import mlflowTracker from './trackers/mlflow';
+import { registerExport, registerServe } from './web-export/commands';
 
 /**
  * The built-in plugin manifest: every plugin slipkit ships, listed once, in one place.
@@ -85,4 +86,4 @@ export const builtinPlugins: readonly AnyPluginDefinition[] = [
 ];
 
 /** CLI commands that plugins contribute (core's own commands live in core/cli/commands). */
-export const builtinCommands: readonly CliCommand[] = [registerRuns, registerSync];
+export const builtinCommands: readonly CliCommand[] = [registerRuns, registerSync, registerExport, registerServe];

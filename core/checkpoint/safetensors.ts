@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
+import { halfBitsToFloat32 } from './half-float';
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian
  * header length, a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__:
- * {string: string}}, then the raw little-endian tensor bytes. slipkit writes F32 and I32.
+ * {string: string}}, then the raw little-endian tensor bytes. slipkit writes F32 and I32; it
+ * also reads F16 and BF16 (how open_clip and timm checkpoints are often published), widened to F32.
  */
 export type SafeDtype = 'F32' | 'I32';
 
@@ -59,8 +61,12 @@ export function decodeSafetensors(bytes: Buffer, origin = 'safetensors'): SafeFi
       continue;
     }
     const { dtype, shape, data_offsets: [begin, end] } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (dtype !== 'F32' && dtype !== 'I32') throw new Error(`${origin}: tensor "${name}" has unsupported dtype ${dtype}`);
+    if (dtype !== 'F32' && dtype !== 'I32' && dtype !== 'F16' && dtype !== 'BF16') throw new Error(`${origin}: tensor "${name}" has unsupported dtype ${dtype}`);
     if (base + end > bytes.length) throw new Error(`${origin}: tensor "${name}" runs past the end of the file (truncated?)`);
+    if (dtype === 'F16' || dtype === 'BF16') {
+      tensors.set(name, { dtype: 'F32', shape, data: halfBitsToFloat32(bytes.subarray(base + begin, base + end), dtype) });
+      continue;
+    }
     const copy = new ArrayBuffer(end - begin); // aligned copy: typed arrays need 4-byte alignment
     new Uint8Array(copy).set(bytes.subarray(base + begin, base + end));
     tensors.set(name, { dtype, shape, data: dtype === 'F32' ? new Float32Array(copy) : new Int32Array(copy) });

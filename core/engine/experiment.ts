@@ -17,6 +17,7 @@ import type { LoadedExperiment } from '../spec/resolve';
 import type { ResolvedSpec } from '../spec/types';
 import { blockLabels } from '../spec/validate';
 import { DualEncoderModel } from './model';
+import { initialiseModel } from './model-init-experiment';
 import { viewInstances, type ObjectiveSlot } from './step-inputs';
 import * as tf from '@tensorflow/tfjs';
 
@@ -114,6 +115,8 @@ export async function buildExperiment(loaded: LoadedExperiment, registry: Plugin
     if (objective.momentum) slot.ema = emaCopy(builder, spec, image);
     return slot;
   });
+
+  if (spec.model.init) initialiseModel(spec.model.init, model, slots, baseDir, log);
 
   const views = buildViews(spec.views, builder);
   for (const [name, pipeline] of Object.entries(views)) {

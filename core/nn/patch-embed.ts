@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
-import { DenseLayer, linearNames } from './dense';
+import { dense, DenseLayer, linearNames } from './dense';
 import type { ParamSeeds } from './param-seeds';
 
 /**
@@ -19,29 +19,38 @@ export function patchify(images: tf.Tensor4D, patchSize: number): tf.Tensor2D {
   return tf.reshape(patches, [batch * rows * cols, channels * patchSize * patchSize]);
 }
 
-/** Patch embedding: patchify, then one linear projection to the model width. */
+/**
+ * Patch embedding: patchify, then one linear projection to the model width. Without a bias
+ * (`bias: false`, open_clip's `conv1` and timm's pre-norm CLIP ViTs) the projection's bias is
+ * neither applied nor a parameter.
+ */
 export class PatchEmbed {
   readonly proj: DenseLayer;
   readonly numPatches: number;
+  readonly hasBias: boolean;
 
   constructor(
     readonly imageSize: number,
     readonly patchSize: number,
     readonly channels: number,
     width: number,
-    init: { std: number; seeds: ParamSeeds },
+    init: { std: number; seeds: ParamSeeds; bias?: boolean },
   ) {
+    this.hasBias = init.bias !== false;
     if (imageSize % patchSize !== 0) throw new RangeError(`image size ${imageSize} is not a multiple of patch size ${patchSize}`);
     this.numPatches = (imageSize / patchSize) ** 2;
     this.proj = new DenseLayer(linearNames('patch_embed.proj'), channels * patchSize * patchSize, width, init);
+    if (!this.hasBias) this.proj.bias.dispose(); // never read: apply() skips it and variables() leaves it out
   }
 
   /** images [B, S, S, C] → patch embeddings [B·N, width]. */
   apply(images: tf.Tensor4D): tf.Tensor2D {
-    return this.proj.apply(patchify(images, this.patchSize));
+    const patches = patchify(images, this.patchSize);
+    return this.hasBias ? this.proj.apply(patches) : dense(patches, this.proj.weight);
   }
 
   variables(): NamedVariable[] {
-    return this.proj.variables();
+    const all = this.proj.variables();
+    return this.hasBias ? all : all.filter((v) => v.variable !== this.proj.bias);
   }
 }

@@ -4,6 +4,7 @@ import { MultiHeadSelfAttention } from './attention';
 import { DenseLayer, linearNames, type LinearNames } from './dense';
 import { LayerNorm } from './layer-norm';
 import type { ParamSeeds } from './param-seeds';
+import { plainPreNormBlock, type MlpActivation } from './plain-block';
 import { preNormBlock } from './pre-norm-block';
 
 /** Names of one block's parameters relative to the block's prefix, so checkpoints map onto timm or open_clip. */
@@ -58,6 +59,8 @@ export interface TransformerConfig {
   blockPrefix: (index: number) => string;
   naming: BlockNaming;
   initStd: BlockInitStd;
+  /** MLP activation; default 'gelu' (the fused path). 'quick-gelu' (OpenAI CLIP) runs plainPreNormBlock. */
+  activation?: MlpActivation;
 }
 
 const join = (prefix: string, name: string): string => `${prefix}.${name}`;
@@ -94,7 +97,9 @@ export class TransformerBlock {
   apply(x: tf.Tensor2D, batch: number, tokens: number): tf.Tensor2D {
     const { norm1, norm2, fc1, fc2, attn, config } = this;
     const params = { norm1, qkv: attn.qkv, proj: attn.proj, norm2, fc1, fc2 };
-    return preNormBlock(x, params, { batch, tokens, heads: config.heads, causal: config.causal });
+    const shape = { batch, tokens, heads: config.heads, causal: config.causal };
+    if (config.activation && config.activation !== 'gelu') return plainPreNormBlock(x, params, shape, config.activation);
+    return preNormBlock(x, params, shape);
   }
 
   variables(): NamedVariable[] {

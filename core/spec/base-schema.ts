@@ -1,5 +1,6 @@
 import { pluginSlot, type JsonSchema } from './json-schema';
 import { SWEEP_SCHEMA } from './sweep-schema';
+import { MODEL_INIT_SCHEMA } from './model-init-schema';
 
 export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
@@ -72,6 +73,7 @@ export function baseSchema(): JsonSchema {
           image: pluginSlot('imageEncoder'),
           text: pluginSlot('textEncoder'),
           embedDim: positiveInt({ default: 256, description: 'Width of the joint image-text embedding.' }),
+          init: MODEL_INIT_SCHEMA,
         },
       },
       views: {

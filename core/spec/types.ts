@@ -1,5 +1,6 @@
 import type { PluginBlock } from '../plugins/define';
 import type { BACKENDS } from './base-schema';
+import type { ModelInitSpec } from './model-init-schema';
 
 /** The spec after loading, merging, overrides, validation and defaults. */
 export interface ResolvedSpec {
@@ -22,7 +23,7 @@ export interface ResolvedSpec {
     prefetchBatches: number;
     maxFailureFraction: number;
   };
-  model: { image: PluginBlock; text?: PluginBlock; embedDim: number };
+  model: { image: PluginBlock; text?: PluginBlock; embedDim: number; init?: ModelInitSpec };
   views: Record<string, PluginBlock[]>;
   objectives: Array<PluginBlock & { weight: number }>;
   optimizer: {

@@ -36,6 +36,11 @@ export class ZeroShotEvaluator implements Evaluator {
     private readonly path: string,
   ) {}
 
+  /** The class names and prompt templates this evaluator applies (what `slipkit export` gives the web page). */
+  promptSetup(): { classNames?: readonly string[]; templates: readonly string[] } {
+    return { classNames: this.options.classNames ?? this.dataset.classNames, templates: resolveTemplates(this.options.templates, this.dataset.promptTemplates) };
+  }
+
   async evaluate(model: EvalModel, ctx: EvalContext): Promise<Record<string, number>> {
     if (!model.hasText) throw SpecError.at(this.path, 'zero-shot needs a model with a text tower (set model.text)');
     const classNames = this.options.classNames ?? this.dataset.classNames;

@@ -17,6 +17,7 @@ import {
   truncNormalVariable,
 } from '../../core/toolkit';
 import { resamplePosEmbed } from './pos-embed-resample';
+import { poolTokens, VIT_VARIANT_SCHEMA, type VitVariantOptions } from './vit-variants';
 
 /** Width, depth and heads of the standard ViT sizes (Dosovitskiy et al.; DeiT for tiny/small). */
 export const VIT_PRESETS = {
@@ -30,7 +31,7 @@ export type VitPreset = keyof typeof VIT_PRESETS;
 
 /** Spec options of the `vit` image encoder; width/depth/heads override the preset's. */
 /** The encoder's options, schema defaults filled (by the plugin builder); sizes left out come from the preset. */
-export interface VitOptions {
+export interface VitOptions extends VitVariantOptions {
   preset: VitPreset;
   imageSize?: number;
   patchSize: number;
@@ -42,7 +43,7 @@ export interface VitOptions {
 }
 
 /** A fully resolved ViT architecture. */
-export interface VitConfig {
+export interface VitConfig extends Partial<VitVariantOptions> {
   imageSize: number;
   patchSize: number;
   channels: number;
@@ -54,7 +55,7 @@ export interface VitConfig {
 
 /** timm initialises every linear weight and the position embedding with trunc_normal(std=0.02). */
 const INIT_STD = 0.02;
-/** timm's ViT uses LayerNorm(eps=1e-6). */
+/** timm's ViT uses LayerNorm(eps=1e-6); open_clip's 1e-5 (option layerNormEps). */
 const LAYER_NORM_EPS = 1e-6;
 
 /** Fills the preset's sizes in, and checks the sizes fit together (errors name the option's spec path). */
@@ -68,6 +69,12 @@ export function resolveVitConfig(options: VitOptions, defaultImageSize: number, 
     depth: options.depth ?? preset.depth,
     heads: options.heads ?? preset.heads,
     mlpRatio: options.mlpRatio,
+    lnPre: options.lnPre,
+    patchBias: options.patchBias,
+    layerNormEps: options.layerNormEps,
+    activation: options.activation,
+    pool: options.pool,
+    poolNorm: options.poolNorm,
   };
   if (config.imageSize % config.patchSize !== 0) {
     throw SpecError.at(`${path}.patchSize`, `must divide the image size ${config.imageSize} (got ${config.patchSize})`);
@@ -97,6 +104,8 @@ export class VisionTransformer implements ImageEncoder {
   readonly patchEmbed: PatchEmbed;
   readonly transformer: Transformer;
   readonly norm: LayerNorm;
+  /** open_clip's ln_pre / timm's norm_pre, when config.lnPre. */
+  readonly normPre?: LayerNorm;
   private readonly tokens: number;
 
   constructor(
@@ -104,10 +113,11 @@ export class VisionTransformer implements ImageEncoder {
     seeds: ParamSeeds,
   ) {
     const { width, depth } = config;
+    const eps = config.layerNormEps ?? LAYER_NORM_EPS;
     this.featureDim = width;
     this.imageSize = config.imageSize;
     this.patchSize = config.patchSize;
-    this.patchEmbed = new PatchEmbed(config.imageSize, config.patchSize, config.channels, width, { std: INIT_STD, seeds });
+    this.patchEmbed = new PatchEmbed(config.imageSize, config.patchSize, config.channels, width, { std: INIT_STD, seeds, bias: config.patchBias });
     this.tokens = this.patchEmbed.numPatches + 1;
     // timm: cls_token ~ N(0, 1e-6), pos_embed ~ trunc_normal(0.02).
     this.clsToken = normalVariable([1, 1, width], 1e-6, seeds.rng('cls_token')) as tf.Variable<tf.Rank.R3>;
@@ -118,15 +128,17 @@ export class VisionTransformer implements ImageEncoder {
         depth,
         heads: config.heads,
         mlpRatio: config.mlpRatio,
-        layerNormEps: LAYER_NORM_EPS,
+        layerNormEps: eps,
         causal: false,
         blockPrefix: (i) => `blocks.${i}`,
         naming: TIMM_BLOCK_NAMING,
         initStd: { qkv: INIT_STD, proj: INIT_STD, fc1: INIT_STD, fc2: INIT_STD },
+        activation: config.activation,
       },
       seeds,
     );
-    this.norm = new LayerNorm('norm', width, LAYER_NORM_EPS);
+    this.norm = new LayerNorm('norm', width, eps);
+    if (config.lnPre) this.normPre = new LayerNorm('norm_pre', width, eps);
   }
 
   forward(images: tf.Tensor4D, options: ImageEncoderForwardOptions = {}): ImageEncoderOutput {
@@ -148,15 +160,12 @@ export class VisionTransformer implements ImageEncoder {
       // Broadcast by adding to zeros: its gradient is one sum over the batch. tf.broadcastTo's
       // (Tile's) gradient slices and adds once per image (2·B kernels per step).
       const cls = tf.add(tf.zeros([batch, 1, width]), tf.add(this.clsToken, tf.slice(pos, [0, 0, 0], [1, 1, -1])));
-      const x = tf.reshape(tf.concat([cls, patches], 1), [batch * tokens, width]) as tf.Tensor2D;
-      const h = tf.reshape(this.transformer.apply(x, batch, tokens), [batch, tokens, width]);
-      if (options.returnTokens) {
-        // timm's forward_features: the final norm over every token; the class token is token 0.
-        const normed = tf.reshape(this.norm.apply(tf.reshape(h, [batch * tokens, width])), [batch, tokens, width]) as tf.Tensor3D;
-        return { pooled: tf.reshape(tf.slice(normed, [0, 0, 0], [batch, 1, width]), [batch, width]) as tf.Tensor2D, tokens: normed, keptPatches: keep };
-      }
-      // LayerNorm is per token, so normalising the class token alone gives the same pooled output.
-      return { pooled: this.norm.apply(tf.reshape(tf.slice(h, [0, 0, 0], [batch, 1, width]), [batch, width])) };
+      const embedded = tf.reshape(tf.concat([cls, patches], 1), [batch * tokens, width]) as tf.Tensor2D;
+      const x = this.normPre ? this.normPre.apply(embedded) : embedded;
+      const h = tf.reshape(this.transformer.apply(x, batch, tokens), [batch, tokens, width]) as tf.Tensor3D;
+      // timm's forward_features: the final norm over every token; the class token is token 0.
+      const out = poolTokens(h, this.norm, { pool: this.config.pool ?? 'token', poolNorm: this.config.poolNorm ?? 'tokens' }, options.returnTokens === true);
+      return options.returnTokens ? { ...out, keptPatches: keep } : out;
     });
   }
 
@@ -165,6 +174,7 @@ export class VisionTransformer implements ImageEncoder {
       { name: 'cls_token', variable: this.clsToken, decay: false },
       { name: 'pos_embed', variable: this.posEmbed, decay: false },
       ...this.patchEmbed.variables(),
+      ...(this.normPre?.variables() ?? []),
       ...this.transformer.variables(),
       ...this.norm.variables(),
     ];
@@ -193,6 +203,7 @@ export default definePlugin<'imageEncoder', VitOptions>({
       depth: size('Number of transformer blocks (overrides the preset).'),
       heads: size('Attention heads; must divide width (overrides the preset).'),
       mlpRatio: { type: 'number', exclusiveMinimum: 0, default: 4, description: 'MLP hidden width as a multiple of width.' },
+      ...VIT_VARIANT_SCHEMA,
     },
   },
   create: (options, ctx) =>

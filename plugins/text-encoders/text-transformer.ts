@@ -6,6 +6,7 @@ import {
   type NamedVariable,
   OPEN_CLIP_BLOCK_NAMING,
   ParamSeeds,
+  type MlpActivation,
   type PluginContext,
   SpecError,
   type TextEncoder,
@@ -26,6 +27,8 @@ export interface TextTransformerOptions {
   contextLength?: number;
   /** Default: the tokenizer's vocabulary size. */
   vocabSize?: number;
+  /** MLP activation: 'quick-gelu' in OpenAI's CLIP checkpoints. */
+  activation: MlpActivation;
 }
 
 /** A fully resolved text transformer architecture. */
@@ -36,6 +39,7 @@ export interface TextTransformerConfig {
   mlpRatio: number;
   contextLength: number;
   vocabSize: number;
+  activation?: MlpActivation;
 }
 
 /** open_clip's text tower: nn.LayerNorm with PyTorch's default eps. */
@@ -60,6 +64,7 @@ export function resolveTextTransformerConfig(
     mlpRatio: options.mlpRatio,
     contextLength: options.contextLength ?? tokenizer?.contextLength ?? CLIP_CONTEXT_LENGTH,
     vocabSize: options.vocabSize ?? tokenizer?.vocabSize ?? CLIP_VOCAB_SIZE,
+    activation: options.activation,
   };
   if (config.width % config.heads !== 0) {
     throw SpecError.at(`${path}.heads`, `must divide the width ${config.width} (got ${config.heads})`);
@@ -113,6 +118,7 @@ export class TextTransformer implements TextEncoder {
         blockPrefix: (i) => `transformer.resblocks.${i}`,
         naming: OPEN_CLIP_BLOCK_NAMING,
         initStd: { qkv: attnStd, proj: projStd, fc1: fcStd, fc2: projStd },
+        activation: config.activation,
       },
       seeds,
     );
@@ -171,6 +177,7 @@ export default definePlugin<'textEncoder', TextTransformerOptions>({
       mlpRatio: { type: 'number', exclusiveMinimum: 0, default: 4, description: 'MLP hidden width as a multiple of width.' },
       contextLength: size("Positions in the positional embedding (default: the tokenizer's context length, else 77)."),
       vocabSize: size("Rows of the token embedding (default: the tokenizer's vocabulary size, else 49408)."),
+      activation: { enum: ['gelu', 'quick-gelu'], default: 'gelu', description: "MLP activation: exact GELU, or OpenAI CLIP's QuickGELU x·σ(1.702x)." },
     },
   },
   create: (options, ctx) =>

