@@ -1,0 +1,246 @@
+/*
+ * slipkit's thin N-API binding to MPI: just the collectives the data-parallel engine uses,
+ * on MPI_COMM_WORLD, all synchronous (the tfjs step that calls them is synchronous too).
+ *
+ * Every collective is the non-blocking MPI call polled with MPI_Test until it completes or
+ * `timeoutMs` passes, so a peer that died or hangs turns into a JavaScript error on this rank
+ * (code 'ETIMEDOUT') instead of a process blocked forever inside MPI.
+ *
+ * Built by scripts/setup-mpi.js with mpicc into .mpi/slipkit_mpi.node.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <mpi.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static int initialized = 0;
+
+#define CHECK(call)                                                        \
+  do {                                                                     \
+    if ((call) != napi_ok) {                                               \
+      napi_throw_error(env, NULL, "slipkit_mpi: N-API call failed: " #call); \
+      return NULL;                                                         \
+    }                                                                      \
+  } while (0)
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static napi_value throw_mpi(napi_env env, const char *what, int rc) {
+  char msg[MPI_MAX_ERROR_STRING + 128];
+  char text[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, text, &len);
+  snprintf(msg, sizeof msg, "%s failed: %.*s", what, len, text);
+  napi_throw_error(env, "EMPI", msg);
+  return NULL;
+}
+
+/* Polls a request until done or timeout; returns 0, or throws and returns -1. */
+static int wait_for(napi_env env, MPI_Request *req, double timeout_ms, const char *what) {
+  double start = now_ms();
+  long spins = 0;
+  for (;;) {
+    int done = 0;
+    int rc = MPI_Test(req, &done, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) {
+      throw_mpi(env, what, rc);
+      return -1;
+    }
+    if (done) return 0;
+    if (++spins > 2000) {
+      /* past the first few milliseconds a short sleep leaves the core to the peer ranks */
+      struct timespec ts = {0, 50000};
+      nanosleep(&ts, NULL);
+    }
+    if (timeout_ms > 0 && now_ms() - start > timeout_ms) {
+      char msg[256];
+      snprintf(msg, sizeof msg, "%s timed out after %.0f ms", what, timeout_ms);
+      napi_throw_error(env, "ETIMEDOUT", msg);
+      return -1;
+    }
+  }
+}
+
+static napi_value make_int(napi_env env, int v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+/* init() -> { rank, size, localRank, localSize, library } */
+static napi_value init(napi_env env, napi_callback_info info) {
+  (void)info;
+  int rank = 0, size = 1, local_rank = 0, local_size = 1;
+  if (!initialized) {
+    /* OpenMPI's components are plugins that need libmpi's symbols global; node loads addons RTLD_LOCAL. */
+    if (!dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD)) dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL);
+    int provided = 0;
+    int rc = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+    if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Init_thread", rc);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    initialized = 1;
+  }
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  MPI_Comm local;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local) == MPI_SUCCESS) {
+    MPI_Comm_rank(local, &local_rank);
+    MPI_Comm_size(local, &local_size);
+    MPI_Comm_free(&local);
+  }
+  char version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int vlen = 0;
+  MPI_Get_library_version(version, &vlen);
+  while (vlen > 0 && (version[vlen - 1] == '\n' || version[vlen - 1] == '\0')) vlen--;
+  napi_value out, lib;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_set_named_property(env, out, "rank", make_int(env, rank)));
+  CHECK(napi_set_named_property(env, out, "size", make_int(env, size)));
+  CHECK(napi_set_named_property(env, out, "localRank", make_int(env, local_rank)));
+  CHECK(napi_set_named_property(env, out, "localSize", make_int(env, local_size)));
+  CHECK(napi_create_string_utf8(env, version, vlen, &lib));
+  CHECK(napi_set_named_property(env, out, "library", lib));
+  return out;
+}
+
+/* A typed array argument: its data, element count and MPI datatype. */
+typedef struct {
+  void *data;
+  size_t length;
+  MPI_Datatype type;
+} Buffer;
+
+static int read_buffer(napi_env env, napi_value v, Buffer *b) {
+  napi_typedarray_type t;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &t, &b->length, &b->data, &ab, &offset) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a typed array");
+    return -1;
+  }
+  switch (t) {
+    case napi_float32_array: b->type = MPI_FLOAT; break;
+    case napi_float64_array: b->type = MPI_DOUBLE; break;
+    case napi_int32_array: b->type = MPI_INT; break;
+    case napi_uint8_array: b->type = MPI_BYTE; break;
+    default: napi_throw_type_error(env, NULL, "expected a Float32Array, Float64Array, Int32Array or Uint8Array"); return -1;
+  }
+  return 0;
+}
+
+static int read_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, NULL, "missing arguments");
+    return -1;
+  }
+  if (!initialized) {
+    napi_throw_error(env, NULL, "MPI is not initialised: call init() first");
+    return -1;
+  }
+  return 0;
+}
+
+static double read_double(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+
+/* allreduceSum(buffer, timeoutMs): sums the buffer over all ranks, in place. */
+static napi_value allreduce_sum(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  Buffer b;
+  if (read_args(env, info, 2, argv) || read_buffer(env, argv[0], &b)) return NULL;
+  if (b.type == MPI_BYTE) return throw_mpi(env, "allreduceSum of bytes", MPI_ERR_TYPE);
+  MPI_Request req;
+  int rc = MPI_Iallreduce(MPI_IN_PLACE, b.data, (int)b.length, b.type, MPI_SUM, MPI_COMM_WORLD, &req);
+  if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Iallreduce", rc);
+  wait_for(env, &req, read_double(env, argv[1]), "allreduce");
+  return NULL;
+}
+
+/* allgather(send, recv, timeoutMs): recv = concatenation of every rank's send, in rank order. */
+static napi_value allgather(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  Buffer s, r;
+  if (read_args(env, info, 3, argv) || read_buffer(env, argv[0], &s) || read_buffer(env, argv[1], &r)) return NULL;
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (s.type != r.type || r.length != s.length * (size_t)size) {
+    napi_throw_range_error(env, NULL, "allgather: recv must have the send buffer's type and size x its length");
+    return NULL;
+  }
+  MPI_Request req;
+  int rc = MPI_Iallgather(s.data, (int)s.length, s.type, r.data, (int)s.length, r.type, MPI_COMM_WORLD, &req);
+  if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Iallgather", rc);
+  wait_for(env, &req, read_double(env, argv[2]), "allgather");
+  return NULL;
+}
+
+/* broadcast(buffer, root, timeoutMs): every rank's buffer becomes root's, in place. */
+static napi_value broadcast(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  Buffer b;
+  if (read_args(env, info, 3, argv) || read_buffer(env, argv[0], &b)) return NULL;
+  int root = (int)read_double(env, argv[1]);
+  MPI_Request req;
+  int rc = MPI_Ibcast(b.data, (int)b.length, b.type, root, MPI_COMM_WORLD, &req);
+  if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Ibcast", rc);
+  wait_for(env, &req, read_double(env, argv[2]), "broadcast");
+  return NULL;
+}
+
+/* barrier(timeoutMs) */
+static napi_value barrier(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (read_args(env, info, 1, argv)) return NULL;
+  MPI_Request req;
+  int rc = MPI_Ibarrier(MPI_COMM_WORLD, &req);
+  if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Ibarrier", rc);
+  wait_for(env, &req, read_double(env, argv[0]), "barrier");
+  return NULL;
+}
+
+/* abort(code): ends every rank of the job (what a rank does after a fatal error, so peers do not wait). */
+static napi_value abort_all(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int code = argc > 0 ? (int)read_double(env, argv[0]) : 1;
+  if (initialized) MPI_Abort(MPI_COMM_WORLD, code);
+  return NULL;
+}
+
+static napi_value finalize(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  if (initialized) {
+    MPI_Finalize();
+    initialized = 0;
+  }
+  return NULL;
+}
+
+static napi_value module_init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"init", NULL, init, NULL, NULL, NULL, napi_default, NULL},
+      {"allreduceSum", NULL, allreduce_sum, NULL, NULL, NULL, napi_default, NULL},
+      {"allgather", NULL, allgather, NULL, NULL, NULL, napi_default, NULL},
+      {"broadcast", NULL, broadcast, NULL, NULL, NULL, napi_default, NULL},
+      {"barrier", NULL, barrier, NULL, NULL, NULL, napi_default, NULL},
+      {"abort", NULL, abort_all, NULL, NULL, NULL, napi_default, NULL},
+      {"finalize", NULL, finalize, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, module_init)
