@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { SampleKeyedRng } from '../data/sample-rng';
 import { applyView } from '../data/views';
 import type { Batch } from '../data/loader';
 import type { Rng } from '../random';
@@ -16,7 +17,11 @@ export function prepareStepBatch(exp: Pick<Experiment, 'spec' | 'model' | 'slots
   for (const slot of exp.slots) {
     slot.objective.views.forEach((name, i) => {
       const key = slot.instances[i];
-      if (!views.has(key)) views.set(key, applyView(batch.images, exp.views[name], rng, exp.spec.data.imageSize));
+      if (views.has(key)) return;
+      // Each sample's draws depend on (seed, epoch, view instance, sample key), not on the batch or rank.
+      const keyed = new SampleKeyedRng(rng, exp.spec.seed, `augment:${batch.position.epoch}:${key}`, batch.keys);
+      views.set(key, applyView(batch.images, exp.views[name], keyed, exp.spec.data.imageSize));
+      keyed.release();
     });
   }
   let text: StepBatch['text'];

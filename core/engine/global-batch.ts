@@ -1,0 +1,40 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Objective, ObjectiveOutput } from '../contracts/objective';
+import { allGather, allGatherWithGrad } from '../distributed/tensor-collectives';
+import { withSyncedBatchStats } from '../distributed/sync-batch-stats';
+import type { World } from '../distributed/world';
+import { Memo, type FeatureSources } from './step-inputs';
+
+/**
+ * The feature sources of the global batch: every rank's rows of each view, embedding and
+ * caption gathered in rank order (with gradient, so the backward pass hands each rank the
+ * gradient of its own rows), at most once per step and key. EMA features are gathered
+ * without gradient.
+ */
+export function globalSources(local: FeatureSources, world: World): FeatureSources {
+  const memo = new Memo<tf.Tensor2D>();
+  return {
+    features: (key) => memo.get(`features:${key}`, () => allGatherWithGrad(world, local.features(key))),
+    imageEmbedding: (key) => memo.get(`image:${key}`, () => allGatherWithGrad(world, local.imageEmbedding(key))),
+    textEmbedding: () => memo.get('text', () => allGatherWithGrad(world, local.textEmbedding())),
+    momentumFeatures: (slot, key) => memo.get(`momentum:${slot}:${key}`, () => allGather(world, local.momentumFeatures(slot, key))),
+  };
+}
+
+/**
+ * Runs one objective the way the world needs it: an objective that declares
+ * `needsGlobalBatch` (contrastive losses, batch-wide statistics) computes on the gathered
+ * batch; any other computes on this rank's rows with its BatchNorm statistics synchronised
+ * over the ranks (SyncBatchNorm). In the world of one both are the plain computation.
+ */
+export function computeOnWorld(
+  world: World | undefined,
+  objective: Pick<Objective, 'needsGlobalBatch'>,
+  local: FeatureSources,
+  global: () => FeatureSources,
+  compute: (src: FeatureSources) => ObjectiveOutput,
+): ObjectiveOutput {
+  if (!world || world.size === 1) return compute(local);
+  if (objective.needsGlobalBatch) return compute(global());
+  return withSyncedBatchStats(world, () => compute(local));
+}
