@@ -73,7 +73,7 @@ if (!build.ok) fail(`compiling ${path.relative(root, source)} failed:\n${build.o
 fs.renameSync(tmp, addon);
 
 // Check it in a real 2-rank job: each rank all-reduces its rank + 1, so both must see 3.
-const check = `const m=require(${JSON.stringify(addon)});const w=m.init();const a=new Float32Array([w.rank+1]);m.allreduceSum(a,30000);if(a[0]!==3||w.size!==2){console.error('bad allreduce '+a[0]+' size '+w.size);process.exit(1)}m.finalize();`;
+const check = `const m=require(${JSON.stringify(addon)});const w=m.init();const a=new Float32Array([w.rank+1]);m.allreduceSum(a,30000,1);if(a[0]!==3||w.size!==2){console.error('bad allreduce '+a[0]+' size '+w.size);process.exit(1)}m.finalize();`;
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0 ? ['--allow-run-as-root'] : [];
 const probe = run('mpirun', [...asRoot, '--oversubscribe', '-np', '2', process.execPath, '-e', check], { timeout: 120000 });
 if (!probe.ok) fail(`the built binding failed its 2-rank all-reduce under mpirun:\n${probe.out}`);

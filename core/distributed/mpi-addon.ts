@@ -7,10 +7,13 @@ import type { CollectiveBuffer } from './world';
 /** What core/distributed/native/mpi_addon.c exports. */
 export interface MpiAddon {
   init(): { rank: number; size: number; localRank: number; localSize: number; library: string };
-  allreduceSum(buffer: Float32Array | Float64Array, timeoutMs: number): void;
-  allgather(send: Float32Array, recv: Float32Array, timeoutMs: number): void;
-  broadcast(buffer: CollectiveBuffer, root: number, timeoutMs: number): void;
-  barrier(timeoutMs: number): void;
+  /** `seq` numbers the collectives in call order (the same on every rank): rank 0 tracks who reached which. */
+  allreduceSum(buffer: Float32Array | Float64Array, timeoutMs: number, seq: number): void;
+  allgather(send: Float32Array, recv: Float32Array, timeoutMs: number, seq: number): void;
+  broadcast(buffer: CollectiveBuffer, root: number, timeoutMs: number, seq: number): void;
+  barrier(timeoutMs: number, seq: number): void;
+  /** On rank 0: [rank, last collective it reached] for each rank that has not reached collective `seq`. */
+  laggards(seq: number): Array<[number, number]>;
   abort(code: number): void;
   finalize(): void;
 }

@@ -28,32 +28,34 @@ export class MpiWorld implements World {
     this.library = info.library;
   }
 
-  private call(operation: string, fn: (timeoutMs: number) => void): void {
+  private call(operation: string, fn: (timeoutMs: number, seq: number) => void): void {
     const seq = ++this.sequence;
     try {
-      fn(this.timeoutS * 1000);
+      fn(this.timeoutS * 1000, seq);
     } catch (err) {
       const e = err as Error & { code?: string };
-      throw new CollectiveError(this.rank, this.size, operation, seq, e.message, e.code === 'ETIMEDOUT');
+      const timedOut = e.code === 'ETIMEDOUT';
+      const missing = timedOut ? this.mpi.laggards(seq) : [];
+      throw new CollectiveError(this.rank, this.size, operation, seq, e.message, timedOut, missing.map(([rank, last]) => ({ rank, lastCollective: last })));
     }
   }
 
   allReduceSum(buffer: Float32Array | Float64Array): void {
-    this.call(`allreduce of ${buffer.length} values`, (t) => this.mpi.allreduceSum(buffer, t));
+    this.call(`allreduce of ${buffer.length} values`, (t, seq) => this.mpi.allreduceSum(buffer, t, seq));
   }
 
   allGather(buffer: Float32Array): Float32Array {
     const out = new Float32Array(buffer.length * this.size);
-    this.call(`allgather of ${buffer.length} values`, (t) => this.mpi.allgather(buffer, out, t));
+    this.call(`allgather of ${buffer.length} values`, (t, seq) => this.mpi.allgather(buffer, out, t, seq));
     return out;
   }
 
   broadcast(buffer: CollectiveBuffer, root = 0): void {
-    this.call(`broadcast of ${buffer.length} values from rank ${root}`, (t) => this.mpi.broadcast(buffer, root, t));
+    this.call(`broadcast of ${buffer.length} values from rank ${root}`, (t, seq) => this.mpi.broadcast(buffer, root, t, seq));
   }
 
   barrier(): void {
-    this.call('barrier', (t) => this.mpi.barrier(t));
+    this.call('barrier', (t, seq) => this.mpi.barrier(t, seq));
   }
 
   abort(code: number): void {

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mpiAddonPath, MPI_SETUP_COMMAND } from '../../core/distributed/mpi-addon';
@@ -25,14 +25,14 @@ export interface ProcessResult {
   seconds: number;
 }
 
-/** Runs a command to its end (killing it after `timeoutMs`), with stdout and stderr together. */
-export function runProcess(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProcessResult> {
+/** A started command: its process, and its result once it ends (killed after `timeoutMs`). */
+export function startProcess(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): { child: ChildProcess; done: Promise<ProcessResult> } {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const done = new Promise<ProcessResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -46,6 +46,29 @@ export function runProcess(cmd: string, args: string[], options: { env?: NodeJS.
       resolve({ code, signal, output, seconds: (Date.now() - started) / 1000 });
     });
   });
+  return { child, done };
+}
+
+/** Runs a command to its end (killing it after `timeoutMs`), with stdout and stderr together. */
+export function runProcess(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProcessResult> {
+  return startProcess(cmd, args, options).done;
+}
+
+/** The pid of MPI rank `rank` among the processes mpirun `mpirunPid` started (read from /proc). */
+export function rankPid(mpirunPid: number, rank: number): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== mpirunPid) continue;
+      const env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (env.includes(`OMPI_COMM_WORLD_RANK=${rank}`)) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
 }
 
 /** The data-parallel test worker (test/helpers/data-parallel-worker.ts), compiled. */

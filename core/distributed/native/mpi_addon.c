@@ -13,10 +13,56 @@
 #include <mpi.h>
 #include <node_api.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 static int initialized = 0;
+
+/*
+ * Arrival tracking, so a timed-out collective can name the rank that never came: every other
+ * rank sends rank 0 the sequence number of each collective as it enters it (a small eager
+ * message, fire and forget), and rank 0 drains them while it polls. On a timeout rank 0
+ * knows, for each peer, the last collective it reached.
+ */
+#define ARRIVE_TAG 4242
+#define SEND_RING 256
+static int world_rank = 0, world_size = 1;
+static int *last_seen = NULL;        /* rank 0: last sequence number each rank announced */
+static int *recv_bufs = NULL;        /* rank 0: one posted receive per peer */
+static MPI_Request *recv_reqs = NULL;
+static int send_ring[SEND_RING];
+static unsigned send_next = 0;
+
+static void post_arrival_receives(void) {
+  last_seen = calloc(world_size, sizeof(int));
+  recv_bufs = calloc(world_size, sizeof(int));
+  recv_reqs = calloc(world_size, sizeof(MPI_Request));
+  for (int r = 1; r < world_size; r++) MPI_Irecv(&recv_bufs[r], 1, MPI_INT, r, ARRIVE_TAG, MPI_COMM_WORLD, &recv_reqs[r]);
+}
+
+static void drain_arrivals(void) {
+  if (world_rank != 0 || !recv_reqs) return;
+  for (int r = 1; r < world_size; r++) {
+    for (;;) {
+      int done = 0;
+      if (MPI_Test(&recv_reqs[r], &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || !done) break;
+      last_seen[r] = recv_bufs[r];
+      MPI_Irecv(&recv_bufs[r], 1, MPI_INT, r, ARRIVE_TAG, MPI_COMM_WORLD, &recv_reqs[r]);
+    }
+  }
+}
+
+static void announce(int seq) {
+  if (world_rank == 0) {
+    drain_arrivals();
+    return;
+  }
+  MPI_Request req;
+  int *slot = &send_ring[send_next++ % SEND_RING];
+  *slot = seq;
+  if (MPI_Isend(slot, 1, MPI_INT, 0, ARRIVE_TAG, MPI_COMM_WORLD, &req) == MPI_SUCCESS) MPI_Request_free(&req);
+}
 
 #define CHECK(call)                                                        \
   do {                                                                     \
@@ -44,6 +90,7 @@ static napi_value throw_mpi(napi_env env, const char *what, int rc) {
 
 /* Polls a request until done or timeout; returns 0, or throws and returns -1. */
 static int wait_for(napi_env env, MPI_Request *req, double timeout_ms, const char *what) {
+  /* `what` names the MPI call in errors other than the timeout (whose message the caller completes) */
   double start = now_ms();
   long spins = 0;
   for (;;) {
@@ -54,6 +101,7 @@ static int wait_for(napi_env env, MPI_Request *req, double timeout_ms, const cha
       return -1;
     }
     if (done) return 0;
+    drain_arrivals();
     if (++spins > 2000) {
       /* past the first few milliseconds a short sleep leaves the core to the peer ranks */
       struct timespec ts = {0, 50000};
@@ -61,7 +109,7 @@ static int wait_for(napi_env env, MPI_Request *req, double timeout_ms, const cha
     }
     if (timeout_ms > 0 && now_ms() - start > timeout_ms) {
       char msg[256];
-      snprintf(msg, sizeof msg, "%s timed out after %.0f ms", what, timeout_ms);
+      snprintf(msg, sizeof msg, "timed out after %.0f ms", timeout_ms);
       napi_throw_error(env, "ETIMEDOUT", msg);
       return -1;
     }
@@ -89,6 +137,11 @@ static napi_value init(napi_env env, napi_callback_info info) {
   }
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (!recv_reqs && !last_seen) {
+    world_rank = rank;
+    world_size = size;
+    if (rank == 0) post_arrival_receives();
+  }
   MPI_Comm local;
   if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local) == MPI_SUCCESS) {
     MPI_Comm_rank(local, &local_rank);
@@ -154,11 +207,12 @@ static double read_double(napi_env env, napi_value v) {
   return d;
 }
 
-/* allreduceSum(buffer, timeoutMs): sums the buffer over all ranks, in place. */
+/* allreduceSum(buffer, timeoutMs, seq): sums the buffer over all ranks, in place. */
 static napi_value allreduce_sum(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  napi_value argv[3];
   Buffer b;
-  if (read_args(env, info, 2, argv) || read_buffer(env, argv[0], &b)) return NULL;
+  if (read_args(env, info, 3, argv) || read_buffer(env, argv[0], &b)) return NULL;
+  announce((int)read_double(env, argv[2]));
   if (b.type == MPI_BYTE) return throw_mpi(env, "allreduceSum of bytes", MPI_ERR_TYPE);
   MPI_Request req;
   int rc = MPI_Iallreduce(MPI_IN_PLACE, b.data, (int)b.length, b.type, MPI_SUM, MPI_COMM_WORLD, &req);
@@ -167,11 +221,12 @@ static napi_value allreduce_sum(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* allgather(send, recv, timeoutMs): recv = concatenation of every rank's send, in rank order. */
+/* allgather(send, recv, timeoutMs, seq): recv = concatenation of every rank's send, in rank order. */
 static napi_value allgather(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
+  napi_value argv[4];
   Buffer s, r;
-  if (read_args(env, info, 3, argv) || read_buffer(env, argv[0], &s) || read_buffer(env, argv[1], &r)) return NULL;
+  if (read_args(env, info, 4, argv) || read_buffer(env, argv[0], &s) || read_buffer(env, argv[1], &r)) return NULL;
+  announce((int)read_double(env, argv[3]));
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (s.type != r.type || r.length != s.length * (size_t)size) {
@@ -185,11 +240,12 @@ static napi_value allgather(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* broadcast(buffer, root, timeoutMs): every rank's buffer becomes root's, in place. */
+/* broadcast(buffer, root, timeoutMs, seq): every rank's buffer becomes root's, in place. */
 static napi_value broadcast(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
+  napi_value argv[4];
   Buffer b;
-  if (read_args(env, info, 3, argv) || read_buffer(env, argv[0], &b)) return NULL;
+  if (read_args(env, info, 4, argv) || read_buffer(env, argv[0], &b)) return NULL;
+  announce((int)read_double(env, argv[3]));
   int root = (int)read_double(env, argv[1]);
   MPI_Request req;
   int rc = MPI_Ibcast(b.data, (int)b.length, b.type, root, MPI_COMM_WORLD, &req);
@@ -198,15 +254,38 @@ static napi_value broadcast(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* barrier(timeoutMs) */
+/* barrier(timeoutMs, seq) */
 static napi_value barrier(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (read_args(env, info, 1, argv)) return NULL;
+  napi_value argv[2];
+  if (read_args(env, info, 2, argv)) return NULL;
+  announce((int)read_double(env, argv[1]));
   MPI_Request req;
   int rc = MPI_Ibarrier(MPI_COMM_WORLD, &req);
   if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Ibarrier", rc);
   wait_for(env, &req, read_double(env, argv[0]), "barrier");
   return NULL;
+}
+
+/* laggards(seq) -> ranks whose last announced collective is before `seq` (rank 0 only; [] elsewhere). */
+static napi_value laggards(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (read_args(env, info, 1, argv)) return NULL;
+  int seq = (int)read_double(env, argv[0]);
+  napi_value out;
+  CHECK(napi_create_array(env, &out));
+  if (world_rank != 0 || !last_seen) return out;
+  drain_arrivals();
+  uint32_t n = 0;
+  for (int r = 1; r < world_size; r++) {
+    if (last_seen[r] < seq) {
+      napi_value pair;
+      CHECK(napi_create_array_with_length(env, 2, &pair));
+      CHECK(napi_set_element(env, pair, 0, make_int(env, r)));
+      CHECK(napi_set_element(env, pair, 1, make_int(env, last_seen[r])));
+      CHECK(napi_set_element(env, out, n++, pair));
+    }
+  }
+  return out;
 }
 
 /* abort(code): ends every rank of the job (what a rank does after a fatal error, so peers do not wait). */
@@ -236,6 +315,7 @@ static napi_value module_init(napi_env env, napi_value exports) {
       {"allgather", NULL, allgather, NULL, NULL, NULL, napi_default, NULL},
       {"broadcast", NULL, broadcast, NULL, NULL, NULL, napi_default, NULL},
       {"barrier", NULL, barrier, NULL, NULL, NULL, napi_default, NULL},
+      {"laggards", NULL, laggards, NULL, NULL, NULL, napi_default, NULL},
       {"abort", NULL, abort_all, NULL, NULL, NULL, napi_default, NULL},
       {"finalize", NULL, finalize, NULL, NULL, NULL, napi_default, NULL},
   };
