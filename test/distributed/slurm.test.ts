@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CheckpointStore } from '../../core/checkpoint/store';
 import { MlflowRestClient } from '../../plugins/trackers/mlflow/rest-client';
 import { MlflowTestServer, requireMlflowInstall } from '../helpers/mlflow-server';
 import { requireMpi, runProcess } from '../helpers/mpi';
@@ -105,5 +107,39 @@ describe('SLURM launcher on a real single-node cluster', function () {
     const runs = await runsOf('slurm-sweep');
     assert.deepEqual(runs.map((r) => r.info.status), ['FINISHED', 'FINISHED', 'FINISHED']);
     assert.deepEqual(runs.map((r) => r.data.params?.find((p) => p.key === 'seed')?.value).sort(), ['1', '2', '3']);
+  });
+
+  it('scancel --signal=TERM: both ranks stop after the same step with a checkpoint; the resubmitted script resumes to the uninterrupted run\'s final loss', async () => {
+    const args = (runDir: string): string[] => ['run', specPath('distributed', 'tiny-slip.json'), '--launcher', 'slurm', '--nodes', '1', '--tasks-per-node', '2', '--run-dir', runDir, '--set', 'train.steps=24', '--set', 'tracking={"type":"mlflow","experiment":"slurm-term"}'];
+    const whole = path.join(dir, 'term-whole');
+    const cut = path.join(dir, 'term-cut');
+    const jobWhole = jobIdOf((await slipkit(args(whole))).output);
+    const jobCut = jobIdOf((await slipkit(args(cut))).output);
+    const metrics = path.join(cut, 'metrics.jsonl');
+    const rows = (file: string): Array<{ step: number; loss: number }> => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+    for (let i = 0; i < 600 && rows(metrics).length < 4; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(rows(metrics).length >= 4, 'the run to interrupt did not get going');
+    const cancel = cluster!.scancel(['--signal=TERM', jobCut]);
+    assert.ok(cancel.ok, cancel.out);
+    await cluster!.waitForJob(jobCut, 120_000);
+    const killed = JSON.parse(fs.readFileSync(path.join(cut, 'run.json'), 'utf8')) as { status: string };
+    const stoppedAt = rows(metrics).length;
+    assert.equal(killed.status, 'KILLED', fs.readFileSync(path.join(cut, `slurm-${jobCut}.out`), 'utf8').slice(-2000));
+    assert.ok(stoppedAt < 24, `stopped at step ${stoppedAt}, before the end`);
+    assert.equal(new CheckpointStore(cut).load('last')!.state.step, stoppedAt, 'the checkpoint is of the step both ranks stopped after');
+
+    const resubmit = spawnSync('sbatch', ['--parsable', path.join(cut, 'slurm.sbatch')], { encoding: 'utf8', env: { ...process.env, ...cluster!.env, MLFLOW_TRACKING_URI: mlflow!.uri } });
+    assert.equal(resubmit.status, 0, resubmit.stderr);
+    const jobResume = resubmit.stdout.trim().split(';')[0];
+    await cluster!.waitForJob(jobResume, 180_000);
+    await cluster!.waitForJob(jobWhole, 180_000);
+    const resumedLog = fs.readFileSync(path.join(cut, `slurm-${jobResume}.out`), 'utf8');
+    assert.match(resumedLog, new RegExp(`resuming at step ${stoppedAt}`));
+    assert.equal(JSON.parse(fs.readFileSync(path.join(cut, 'run.json'), 'utf8')).status, 'FINISHED', resumedLog.slice(-2000));
+    const a = rows(path.join(whole, 'metrics.jsonl'));
+    const b = rows(metrics);
+    assert.deepEqual(b.map((r) => r.step), a.map((r) => r.step), 'every step once');
+    console.log(`      final loss ${a[23].loss} uninterrupted, ${b[23].loss} after SIGTERM at step ${stoppedAt} and resume`);
+    assert.ok(Math.abs(a[23].loss - b[23].loss) <= 1e-6 * Math.abs(a[23].loss), `final loss ${b[23].loss} vs ${a[23].loss}`);
   });
 });
