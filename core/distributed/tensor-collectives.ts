@@ -2,20 +2,27 @@ import * as tf from '@tensorflow/tfjs';
 import { withCustomGrad } from '../nn/custom-grad';
 import type { World } from './world';
 
-/** Wall time spent inside collectives since the last reset, by kind (what the scaling benchmark splits a step into). */
-export const collectiveTime = { gatherMs: 0, allReduceMs: 0 };
+/**
+ * Wall time spent inside collectives since the last reset, and the bytes this rank put into
+ * them, by kind: embedding gathers (with their backward all-reduces and SyncBatchNorm's sums)
+ * and the gradient all-reduce. What the scaling benchmark splits a step into.
+ */
+export const collectiveTime = { gatherMs: 0, allReduceMs: 0, gatherBytes: 0, allReduceBytes: 0 };
 
 export function resetCollectiveTime(): void {
   collectiveTime.gatherMs = 0;
   collectiveTime.allReduceMs = 0;
+  collectiveTime.gatherBytes = 0;
+  collectiveTime.allReduceBytes = 0;
 }
 
-function timed<T>(kind: keyof typeof collectiveTime, fn: () => T): T {
+function timed<T>(kind: 'gather' | 'allReduce', bytes: number, fn: () => T): T {
   const t0 = performance.now();
   try {
     return fn();
   } finally {
-    collectiveTime[kind] += performance.now() - t0;
+    collectiveTime[`${kind}Ms`] += performance.now() - t0;
+    collectiveTime[`${kind}Bytes`] += bytes;
   }
 }
 
@@ -35,11 +42,11 @@ export function allGatherWithGrad<T extends tf.Tensor>(world: World, x: T): T {
   if (world.size === 1) return x;
   const rows = x.shape[0];
   return withCustomGrad<T>([x], () => {
-    const gathered = timed('gatherMs', () => world.allGather(float32(x, 'allGather')));
+    const gathered = timed('gather', x.size * 4, () => world.allGather(float32(x, 'allGather')));
     const value = tf.tensor(gathered, [rows * world.size, ...x.shape.slice(1)], 'float32') as T;
     const gradients = (dy: T): tf.Tensor[] => {
       const summed = dy.dataSync().slice() as Float32Array;
-      timed('gatherMs', () => world.allReduceSum(summed));
+      timed('gather', summed.byteLength, () => world.allReduceSum(summed));
       const per = summed.length / world.size;
       return [tf.tensor(summed.subarray(world.rank * per, (world.rank + 1) * per), x.shape, 'float32')];
     };
@@ -50,7 +57,7 @@ export function allGatherWithGrad<T extends tf.Tensor>(world: World, x: T): T {
 /** Every rank's rows concatenated in rank order, without gradient (EMA features, labels). */
 export function allGather<T extends tf.Tensor>(world: World, x: T): T {
   if (world.size === 1) return x.clone() as T;
-  const gathered = timed('gatherMs', () => world.allGather(float32(x, 'allGather')));
+  const gathered = timed('gather', x.size * 4, () => world.allGather(float32(x, 'allGather')));
   return tf.tensor(gathered, [x.shape[0] * world.size, ...x.shape.slice(1)], 'float32') as T;
 }
 
@@ -62,10 +69,10 @@ export function allReduceSumWithGrad<T extends tf.Tensor>(world: World, x: T): T
   if (world.size === 1) return x;
   return withCustomGrad<T>([x], () => {
     const data = float32(x, 'allReduce').slice();
-    timed('gatherMs', () => world.allReduceSum(data));
+    timed('gather', data.byteLength, () => world.allReduceSum(data));
     const gradients = (dy: T): tf.Tensor[] => {
       const g = dy.dataSync().slice() as Float32Array;
-      timed('gatherMs', () => world.allReduceSum(g));
+      timed('gather', g.byteLength, () => world.allReduceSum(g));
       return [tf.tensor(g, x.shape, 'float32')];
     };
     return { value: tf.tensor(data, x.shape, 'float32') as T, gradients };
@@ -97,7 +104,7 @@ export function allReduceMeanGradients(world: World, grads: Map<string, tf.Tenso
       flat.set(data, at);
       at += data.length;
     }
-    timed('allReduceMs', () => world.allReduceSum(flat));
+    timed('allReduce', flat.byteLength, () => world.allReduceSum(flat));
     const scale = 1 / world.size;
     for (let i = 0; i < flat.length; i++) flat[i] *= scale;
     at = 0;
@@ -124,7 +131,7 @@ export function allReduceMeanGradients(world: World, grads: Map<string, tf.Tenso
 export function allReduceMean(world: World, figures: readonly number[]): number[] {
   if (world.size === 1) return [...figures];
   const buf = Float64Array.from(figures);
-  timed('allReduceMs', () => world.allReduceSum(buf));
+  timed('allReduce', buf.byteLength, () => world.allReduceSum(buf));
   return Array.from(buf, (v) => v / world.size);
 }
 
