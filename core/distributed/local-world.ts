@@ -12,7 +12,7 @@ export class LocalWorld implements World {
     return buffer.slice();
   }
   broadcast(_buffer: CollectiveBuffer, _root?: number): void {}
-  barrier(): void {}
+  barrier(_timeoutS?: number): void {}
   abort(code: number): void {
     process.exit(code);
   }

@@ -28,10 +28,10 @@ export class MpiWorld implements World {
     this.library = info.library;
   }
 
-  private call(operation: string, fn: (timeoutMs: number, seq: number) => void): void {
+  private call(operation: string, fn: (timeoutMs: number, seq: number) => void, timeoutS = this.timeoutS): void {
     const seq = ++this.sequence;
     try {
-      fn(this.timeoutS * 1000, seq);
+      fn(timeoutS * 1000, seq);
     } catch (err) {
       const e = err as Error & { code?: string };
       const timedOut = e.code === 'ETIMEDOUT';
@@ -54,8 +54,8 @@ export class MpiWorld implements World {
     this.call(`broadcast of ${buffer.length} values from rank ${root}`, (t, seq) => this.mpi.broadcast(buffer, root, t, seq));
   }
 
-  barrier(): void {
-    this.call('barrier', (t, seq) => this.mpi.barrier(t, seq));
+  barrier(timeoutS?: number): void {
+    this.call('barrier', (t, seq) => this.mpi.barrier(t, seq), timeoutS);
   }
 
   abort(code: number): void {

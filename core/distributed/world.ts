@@ -22,7 +22,8 @@ export interface World {
   allGather(buffer: Float32Array): Float32Array;
   /** Every rank's `buffer` becomes root's, in place. */
   broadcast(buffer: CollectiveBuffer, root?: number): void;
-  barrier(): void;
+  /** Waits for every rank; `timeoutS` overrides the world's bound (a wait for rank 0's evaluation). */
+  barrier(timeoutS?: number): void;
   /** Ends every rank of the job (after a fatal error on this one, so peers stop waiting). */
   abort(code: number): void;
   /** Leaves the world (MPI_Finalize); the world is unusable after. */

@@ -36,5 +36,20 @@ export function computeOnWorld(
 ): ObjectiveOutput {
   if (!world || world.size === 1) return compute(local);
   if (objective.needsGlobalBatch) return compute(global());
-  return withSyncedBatchStats(world, () => compute(local));
+  return withSyncedBatchStats(world, () => compute(unsynced(local)));
+}
+
+/**
+ * The sources with batch statistics left local while they compute: the encoders and
+ * projections a local objective happens to run first (they are memoised) must not depend on
+ * which objective asked for them first. Only the objective's own heads are synchronised.
+ */
+function unsynced(src: FeatureSources): FeatureSources {
+  const local = <T>(fn: () => T): T => withSyncedBatchStats(undefined, fn);
+  return {
+    features: (key) => local(() => src.features(key)),
+    imageEmbedding: (key) => local(() => src.imageEmbedding(key)),
+    textEmbedding: () => local(() => src.textEmbedding()),
+    momentumFeatures: (slot, key) => local(() => src.momentumFeatures(slot, key)),
+  };
 }

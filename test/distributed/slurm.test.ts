@@ -74,9 +74,10 @@ describe('SLURM launcher on a real single-node cluster', function () {
     assert.ok(!fs.existsSync(path.join(dir, 'dry')), 'a dry run writes nothing');
   });
 
-  it('runs SLIP on 2 ranks as one SLURM job: one FINISHED run, tracked once with world_size 2', async () => {
+  it('runs SLIP on 2 ranks as one SLURM job: one FINISHED run, evaluated and tracked once by rank 0 with world_size 2', async () => {
     const runDir = path.join(dir, 'slip');
-    const { code, output } = await slipkit(['run', specPath('distributed', 'tiny-slip.json'), '--launcher', 'slurm', '--nodes', '1', '--tasks-per-node', '2', '--run-dir', runDir, '--set', 'train.steps=6', '--set', 'tracking={"type":"mlflow","experiment":"slurm-slip"}']);
+    const evalBlock = '[{"type":"retrieval","dataset":{"type":"synthetic-shapes","count":16,"size":16}}]';
+    const { code, output } = await slipkit(['run', specPath('distributed', 'tiny-slip.json'), '--launcher', 'slurm', '--nodes', '1', '--tasks-per-node', '2', '--run-dir', runDir, '--set', 'train.steps=6', '--set', 'train.evalEvery=3', '--set', `eval=${evalBlock}`, '--set', 'tracking={"type":"mlflow","experiment":"slurm-slip"}']);
     assert.equal(code, 0, output);
     const job = jobIdOf(output);
     assert.ok(fs.existsSync(path.join(runDir, 'slurm.sbatch')), 'the script is kept in the run directory');
@@ -89,6 +90,10 @@ describe('SLURM launcher on a real single-node cluster', function () {
     assert.equal(runs.length, 1, 'one tracked run for the two ranks');
     assert.equal(runs[0].info.status, 'FINISHED');
     assert.equal(runs[0].data.params?.find((p) => p.key === 'world_size')?.value, '2');
+    // Evaluated at step 3 (the other rank waiting for it) and at the end, once each.
+    assert.equal((log.match(/eval @ step 3:/g) ?? []).length, 1, log.slice(-2000));
+    const history = await api.getMetricHistory(runs[0].info.run_id, 'retrieval/image_to_text_r1');
+    assert.deepEqual(history.map((m) => m.step), [3, 6]);
   });
 
   it('runs a 3-member sweep as a job array: every member FINISHED and tracked', async () => {

@@ -15,6 +15,7 @@ import { StepEndCallback } from './step-end-callback';
 import { StopAfterSteps } from './stop-after-steps';
 import { TrackerHook } from './tracker';
 import { AgreeOnStop } from './agree-on-stop';
+import { AwaitLeaderEvaluation } from './await-leader-evaluation';
 import { isLeader, type World } from '../../distributed/world';
 
 export type { RunEnd, StepReport, TrainingHook } from './hook';
@@ -67,6 +68,8 @@ export function trainingHooks(exp: Experiment, settings: HookSettings): Training
       evalEvery: train.evalEvery,
       bestMetric: train.bestMetric,
     }),
+    // The other ranks wait here, without the collective timeout, while rank 0 evaluates.
+    settings.world && settings.world.size > 1 && new AwaitLeaderEvaluation(settings.world, train.evalEvery),
     // Writes what the hooks above asked for, the cadence's checkpoints, the checkpoint of an
     // early stop (in afterRun KILLED) and the final one (in afterRun FINISHED).
     leader && new Checkpointing(settings.checkpoints, train.checkpointEvery, settings.log),
