@@ -62,6 +62,12 @@ const CASES: Array<WorkerCase & { title: string }> = [
   { name: 'byol', title: 'BYOL (local loss, SyncBatchNorm heads, EMA target)', objectives: [{ type: 'byol', views: ['ssl', 'ssl'], projector: head, predictor: { hidden: [32] } }] },
 ].map(({ objectives, ...c }) => ({ ...c, overrides: [`objectives=${JSON.stringify(objectives)}`] }));
 
+/** SLIP through the step's other paths: GradCache's chunked backward pass, and gradient accumulation over 2 micro-batches (2 rows per rank each). Gradients only, 3 steps. */
+const PATHS: Array<WorkerCase & { title: string }> = [
+  { name: 'slip-gradcache', title: 'SLIP with GradCache (chunks of 2)', overrides: ['train.gradCache={"chunkSize":2}', 'train.steps=3'] },
+  { name: 'slip-accumulate', title: 'SLIP with train.accumulate=2', overrides: ['train.accumulate=2', 'train.steps=3'] },
+];
+
 describe('data parallel on MPI: 2 ranks equal 1 process (real mpirun)', function () {
   this.timeout(420_000);
   let one: WorkerOutput;
@@ -71,7 +77,7 @@ describe('data parallel on MPI: 2 ranks equal 1 process (real mpirun)', function
     requireMpi();
     dir = tempDir('dp-equiv');
     const spec = specPath('distributed', 'tiny-slip.json');
-    const cases = CASES.map(({ name, overrides }) => ({ name, overrides }));
+    const cases = [...CASES, ...PATHS].map(({ name, overrides }) => ({ name, overrides }));
     one = await trainOnRanks(1, spec, cases, dir);
     two = await trainOnRanks(2, spec, cases, dir);
   });
@@ -80,8 +86,18 @@ describe('data parallel on MPI: 2 ranks equal 1 process (real mpirun)', function
   it('runs every case to the end, once in a world of 1 and once in a world of 2', () => {
     assert.equal(one.worldSize, 1);
     assert.equal(two.worldSize, 2);
-    for (const c of CASES) assert.deepEqual([c.name, one.cases[c.name]?.status, two.cases[c.name]?.status], [c.name, 'FINISHED', 'FINISHED']);
+    for (const c of [...CASES, ...PATHS]) assert.deepEqual([c.name, one.cases[c.name]?.status, two.cases[c.name]?.status], [c.name, 'FINISHED', 'FINISHED']);
   });
+
+  for (const c of PATHS) {
+    it(`${c.title}: the same first-step gradient (relative error < ${GRAD_RTOL} overall, < ${TENSOR_RTOL} for every tensor)`, () => {
+      const { errors, whole } = gradientErrors(one.cases[c.name], two.cases[c.name]);
+      const worst = errors.reduce((a, b) => (b.error > a.error ? b : a));
+      console.log(`      gradient error ${whole.toExponential(2)} overall; worst tensor ${worst.error.toExponential(2)} (${worst.name})`);
+      assert.ok(whole < GRAD_RTOL, `whole gradient: ${whole}`);
+      assert.ok(worst.error < TENSOR_RTOL, `${worst.name}: ${worst.error}`);
+    });
+  }
 
   for (const c of CASES) {
     describe(c.title, () => {
