@@ -89,6 +89,22 @@ describe('data parallel on MPI: 2 ranks equal 1 process (real mpirun)', function
     for (const c of [...CASES, ...PATHS]) assert.deepEqual([c.name, one.cases[c.name]?.status, two.cases[c.name]?.status], [c.name, 'FINISHED', 'FINISHED']);
   });
 
+  it('a 2-rank run stopped with a checkpoint after 8 steps resumes in one process to the one-process loss curve', async function () {
+    this.timeout(240_000);
+    const slip = CASES.find((c) => c.name === 'slip')!;
+    const stopped = await trainOnRanks(2, specPath('distributed', 'tiny-slip.json'), [{ name: 'slip-stop', overrides: slip.overrides, stopAfterSteps: 8 }], dir);
+    assert.equal(stopped.cases['slip-stop'].status, 'KILLED');
+    assert.equal(stopped.cases['slip-stop'].lossCurve.length, 8);
+    const resumed = await trainOnRanks(1, specPath('distributed', 'tiny-slip.json'), [{ name: 'slip-resume', overrides: [], resume: 'slip-stop-2' }], dir);
+    const curve = resumed.cases['slip-resume'].lossCurve;
+    const reference = one.cases.slip.lossCurve;
+    assert.equal(resumed.cases['slip-resume'].status, 'FINISHED');
+    assert.equal(curve.length, 20);
+    const worst = Math.max(...reference.map((l, i) => Math.abs(l - curve[i]) / Math.max(1, Math.abs(l))));
+    console.log(`      worst loss error ${worst.toExponential(2)} against the one-process run`);
+    assert.ok(worst < LOSS_RTOL, `loss error ${worst}`);
+  });
+
   for (const c of PATHS) {
     it(`${c.title}: the same first-step gradient (relative error < ${GRAD_RTOL} overall, < ${TENSOR_RTOL} for every tensor)`, () => {
       const { errors, whole } = gradientErrors(one.cases[c.name], two.cases[c.name]);

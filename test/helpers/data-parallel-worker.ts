@@ -7,13 +7,14 @@
  *
  *   node dist/test/helpers/data-parallel-worker.js <spec.json> <cases.json> <out.json> <runRoot>
  *   cases.json: [{ "name": "clip", "overrides": ["objectives=[{\"type\":\"clip\"}]"] }, ...]
+ *   (a case may stop early, "stopAfterSteps": n, or resume an earlier case's run, "resume": "<name>-<size>")
  */
 import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { closeWorld, openWorld } from '../../core/distributed/open-world';
-import { runExperiment } from '../../core/engine/run';
+import { resumeRun, runExperiment } from '../../core/engine/run';
 import { AdamW } from '../../core/engine/optim/adamw';
 import { Logger } from '../../core/logger';
 import { builtinRegistry, loadSpec } from './runs';
@@ -21,6 +22,10 @@ import { builtinRegistry, loadSpec } from './runs';
 export interface WorkerCase {
   name: string;
   overrides: string[];
+  /** Stop (with a checkpoint, as a signal would) after this many steps. */
+  stopAfterSteps?: number;
+  /** Resume the run directory of this earlier case (`<name>-<world size>` under the run root) instead of starting. */
+  resume?: string;
 }
 
 export interface WorkerCaseResult {
@@ -48,9 +53,10 @@ async function main(): Promise<void> {
   for (const c of cases) {
     firstGrads = undefined;
     const runDir = path.join(runRoot, `${c.name}-${world.size}`);
-    const result = await runExperiment(loadSpec(specFile, registry, c.overrides), registry, { runDir, stdout: { write: () => true }, log });
+    const options = { runDir, stdout: { write: () => true }, log, stopAfterSteps: c.stopAfterSteps };
+    const result = c.resume ? await resumeRun(path.join(runRoot, c.resume), registry, options) : await runExperiment(loadSpec(specFile, registry, c.overrides), registry, options);
     results[c.name] = { status: result.status, lossCurve: result.lossCurve, grads: firstGrads ?? {}, error: result.error?.message };
-    if (result.status !== 'FINISHED') {
+    if (result.status !== (c.stopAfterSteps ? 'KILLED' : 'FINISHED')) {
       process.stderr.write(`rank ${world.rank}: ${c.name}: ${result.status}: ${result.error?.message}\n`);
       failed = true;
     }
