@@ -80,6 +80,7 @@ export { indexedSamples } from './data/indexed';
 export { bufferShuffle } from './data/order';
 export { withDefaults } from './plugins/options';
 export { drawFlags, rangeAround } from './data/random-params';
+export { sampleRng, SampleKeyedRng } from './data/sample-rng';
 export {
   adjustBrightness,
   adjustContrast,

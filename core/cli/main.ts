@@ -2,10 +2,24 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, SlipkitError } from '../errors';
 import { log } from '../logger';
+import { closeWorld, currentWorld } from '../distributed/open-world';
 import type { AnyPluginDefinition } from '../plugins/define';
 import { ownPackage } from '../version';
 import { COMMANDS } from './commands';
 import { makeCliContext, type CliContext } from './context';
+
+/**
+ * Leaves a data-parallel world at the end of a command: MPI_Finalize when it succeeded; when
+ * it failed, MPI_Abort after reporting, so the other ranks stop now instead of waiting in a
+ * collective until their timeout. No-op in a single process.
+ */
+function leaveWorld(code: number, report?: () => void): void {
+  const world = currentWorld();
+  if (world.size === 1) return;
+  if (code === 0 || code === 130) return closeWorld();
+  report?.();
+  world.abort(code);
+}
 
 /** Exit codes: 0 ok, 2 invalid input (spec, data, plugin, usage), 1 any other failure. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2 } as const;
@@ -41,8 +55,10 @@ export async function main(
   try {
     ctx.exitCode = EXIT.ok;
     await program.parseAsync(argv);
+    leaveWorld(ctx.exitCode);
     return ctx.exitCode;
   } catch (err) {
+    leaveWorld(exitCodeOf(err), () => ctx.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`));
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.ok;
       return EXIT.invalid;

@@ -14,12 +14,15 @@ export interface ImageEncoderOutput {
  * Drop a random fraction of the patch tokens before the transformer blocks (FLIP, MAE):
  * each image keeps its own random int(L·(1 − ratio)) patches, drawn from `seed` (see
  * core/nn/patch-mask.ts). `firstSample` is the batch row of image 0 when a batch is
- * encoded in chunks, so that every chunk draws the rows the whole batch would.
+ * encoded in chunks, so that every chunk draws the rows the whole batch would. With `keys`
+ * (the batch's sample keys), image b's draws are keyed by its sample key instead of its row,
+ * so that a sample is masked alike on any data-parallel rank.
  */
 export interface PatchMask {
   ratio: number;
   seed: number;
   firstSample?: number;
+  keys?: readonly string[];
 }
 
 /** imageEncoder kind: image batch [B, H, W, C] (normalised float32) to features. */

@@ -60,6 +60,13 @@ export interface Objective extends Trainable {
   readonly views: readonly string[];
   /** Whether it reads `textEmbedding()` (and so needs captions). */
   readonly usesText: boolean;
+  /**
+   * True when the loss couples the samples of a batch (contrastive logits, batch-wide
+   * statistics): in a data-parallel run the engine then hands it every rank's rows gathered
+   * (the global batch), with gradients routed back to each rank's own rows. Otherwise it sees
+   * this rank's rows, with BatchNorm statistics synchronised over the ranks.
+   */
+  readonly needsGlobalBatch?: boolean;
   /** Present when the objective needs an EMA copy of the image encoder. */
   readonly momentum?: MomentumSchedule;
   /** EMA pairs owned by the objective (e.g. target projector); the engine updates them with the encoder's. */

@@ -6,6 +6,7 @@ import { captionCandidates, chooseCaption } from './captions';
 import { toDecodeInput, type DecodeOutcome } from './decode';
 import { DecodePool } from './decode-pool';
 import { FailureTracker, type FailureReport } from './failures';
+import type { RankShard } from './shard';
 
 /** Where a loader stands: `offset` samples of `epoch` are consumed (delivered, or skipped as bad). */
 export interface LoaderPosition {
@@ -37,6 +38,8 @@ export interface LoaderOptions {
   minSamplesForFailureCheck?: number;
   /** Resume: replay epoch `start.epoch` and skip its first `start.offset` samples. */
   start?: LoaderPosition;
+  /** A data-parallel rank's share of every epoch (batchSize is then this rank's part of the global batch). */
+  shard?: RankShard;
   log: Logger;
 }
 
@@ -218,7 +221,7 @@ export class DataLoader {
       captions: parts.map((p) => p.item.caption),
       labels: Int32Array.from(parts, (p) => p.item.label),
       keys: parts.map((p) => p.item.key),
-      position: { epoch: last.epoch, offset: last.offsetAfter },
+      position: { epoch: last.epoch, offset: this.options.shard ? this.options.shard.worldOffset(last.offsetAfter) : last.offsetAfter },
     };
   }
 
@@ -281,6 +284,7 @@ export class DataLoader {
   private enqueue(sample: Sample): void {
     this.readOffset++;
     if (this.readOffset <= this.skipUntil) return; // resuming: consumed before the checkpoint
+    if (this.options.shard && !this.options.shard.owns(this.readOffset - 1)) return; // another rank's sample
     // A sample the dataset could not supply is not decoded: it is counted like an undecodable image.
     const outcome: Promise<DecodeOutcome> =
       sample.problem !== undefined ? Promise.resolve({ ok: false, reason: sample.problem }) : this.pool.decode(toDecodeInput(sample.image), this.options.loadSize);

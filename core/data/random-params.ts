@@ -1,12 +1,13 @@
 import type { Rng } from '../random';
+import { sampleRng } from './sample-rng';
 
 /**
- * One "apply?" decision per sample, each a fresh draw (also for p = 0 or 1), so the
+ * One "apply?" decision per sample (from the sample's own stream under a SampleKeyedRng), each a fresh draw (also for p = 0 or 1), so the
  * stream an augmentation consumes does not depend on its probability setting.
  */
 export function drawFlags(rng: Rng, count: number, p: number): boolean[] {
   const flags: boolean[] = [];
-  for (let i = 0; i < count; i++) flags.push(rng.next() < p);
+  for (let i = 0; i < count; i++) flags.push(sampleRng(rng, i).next() < p);
   return flags;
 }
 

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PatchMask } from '../contracts/encoders';
+import { SampleKeyedRng } from '../data/sample-rng';
 import { applyView, viewPatchMaskRatio } from '../data/views';
 import type { Batch } from '../data/loader';
-import type { Rng } from '../random';
+import { Rng } from '../random';
 import type { Experiment } from './experiment';
 import { encodeViews } from './encode-views';
 import type { StepBatch } from './step';
@@ -19,10 +20,14 @@ export function prepareStepBatch(exp: Pick<Experiment, 'spec' | 'model' | 'slots
     slot.objective.views.forEach((name, i) => {
       const key = slot.instances[i];
       if (views.has(key)) return;
-      views.set(key, applyView(batch.images, exp.views[name], rng, exp.spec.data.imageSize));
+      // Each sample's draws depend on (seed, epoch, view instance, sample key), not on the batch or rank.
+      const keyed = new SampleKeyedRng(rng, exp.spec.seed, `augment:${batch.position.epoch}:${key}`, batch.keys);
+      views.set(key, applyView(batch.images, exp.views[name], keyed, exp.spec.data.imageSize));
+      keyed.release();
       const ratio = viewPatchMaskRatio(exp.views[name]);
-      // The shuffle's seed comes from the augmentation stream, so a resumed run masks as the original did.
-      if (ratio !== undefined) masks.set(key, { ratio, seed: rng.int(0x7fffffff) });
+      // So is each sample's patch mask: a sample drops the same patches on any rank, in any
+      // batch, and a resumed run masks as the original did.
+      if (ratio !== undefined) masks.set(key, { ratio, seed: Rng.derive(exp.spec.seed, `patch-mask:${batch.position.epoch}:${key}`).int(0x7fffffff), keys: batch.keys });
     });
   }
   let text: StepBatch['text'];

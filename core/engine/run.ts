@@ -15,11 +15,16 @@ import { renderLossCurve } from './loss-plot';
 import { runTags, sweepTags } from './run-tags';
 import { SafeTracker } from './safe-tracker';
 import { Trainer, type TrainerOptions } from './trainer';
+import { openWorld } from '../distributed/open-world';
+import { broadcastString } from '../distributed/tensor-collectives';
+import { isLeader, type World } from '../distributed/world';
 
 export interface RunOptions extends Pick<TrainerOptions, 'stdout' | 'stopAfterSteps' | 'onStepEnd'> {
   /** Run directory; default `<outDir>/<name>-<timestamp>` under the current directory. */
   runDir?: string;
   log?: Logger;
+  /** The ranks of a data-parallel run; default: the world the launcher started (one process without one). */
+  world?: World;
 }
 
 export interface RunResult {
@@ -42,6 +47,8 @@ interface RunRecord {
   /** The run's place in its sweep, so that a resumed member keeps its tags. */
   sweep?: SweepPosition;
   startedAt: string;
+  /** Ranks of a data-parallel run (absent: one process). */
+  worldSize?: number;
   endedAt?: string;
   error?: string;
 }
@@ -89,23 +96,29 @@ async function trainIn(loaded: LoadedExperiment, registry: PluginRegistry, runDi
   const log = options.log ?? rootLog;
   const { spec } = loaded;
   const record: RunRecord = { status: 'RUNNING', specFile: loaded.file, baseDir: loaded.baseDir, sweep: loaded.sweep, startedAt: new Date().toISOString() };
+  // Before any backend loads: the world decides this rank's share of the cores.
+  const world = options.world ?? openWorld(log);
+  const leader = isLeader(world);
   const ckpt = resumed ? new CheckpointStore(runDir).load('last') : undefined;
   if (resumed && !ckpt) throw new TrainingError(`${runDir} has no checkpoint to resume from`);
-  if (ckpt) truncateMetrics(runDir, ckpt.state.step);
+  if (ckpt && leader) truncateMetrics(runDir, ckpt.state.step);
 
-  const exp = await buildExperiment(loaded, registry, log);
+  const exp = await buildExperiment(loaded, registry, log, { withTracker: leader });
   record.backend = exp.backend.name;
-  writeRecord(runDir, record);
+  if (world.size > 1) record.worldSize = world.size;
+  if (leader) writeRecord(runDir, record);
   const tracker = new SafeTracker(exp.tracker, log.child('tracking'));
   const experimentName = typeof spec.tracking?.experiment === 'string' ? spec.tracking.experiment : 'slipkit';
   await tracker.start({ runDir, name: spec.name, experiment: experimentName, resumed });
-  if (!resumed) await tracker.logParams(flattenSpec(spec));
+  if (!resumed) await tracker.logParams({ ...flattenSpec(spec), ...(world.size > 1 ? { world_size: String(world.size) } : {}) });
   await tracker.setTags({ ...runTags(spec, exp.backend.name), ...sweepTags(loaded.sweep) });
 
-  log.info(`run ${runDir}: ${spec.train.steps} steps of batch ${spec.train.batchSize} on ${exp.backend.name}${ckpt ? `, resuming at step ${ckpt.state.step}` : ''}`);
-  const trainer = new Trainer(exp, { runDir, log, stdout: options.stdout, resume: ckpt, stopAfterSteps: options.stopAfterSteps, onStepEnd: options.onStepEnd });
+  const ranks = world.size > 1 ? ` on ${world.size} ranks` : '';
+  if (leader) log.info(`run ${runDir}: ${spec.train.steps} steps of batch ${spec.train.batchSize}${ranks} on ${exp.backend.name}${ckpt ? `, resuming at step ${ckpt.state.step}` : ''}`);
+  const trainer = new Trainer(exp, { runDir, log, stdout: options.stdout, resume: ckpt, stopAfterSteps: options.stopAfterSteps, onStepEnd: options.onStepEnd, world: world.size > 1 ? world : undefined });
   const result = await trainer.run();
   trainer.dispose();
+  if (!leader) return { status: result.status, runDir, metrics: result.evalMetrics, lossCurve: result.lossCurve, error: result.error };
 
   if (result.lossCurve.length) await renderLossCurve(result.lossCurve, path.join(runDir, RUN_FILES.lossPlot)).catch((e: Error) => log.warn(`loss plot: ${e.message}`));
   await tracker.logArtifact(path.join(runDir, RUN_FILES.spec), RUN_FILES.spec);
@@ -129,13 +142,18 @@ async function trainIn(loaded: LoadedExperiment, registry: PluginRegistry, runDi
 
 /** Trains a validated spec in a new run directory. */
 export async function runExperiment(loaded: LoadedExperiment, registry: PluginRegistry, options: RunOptions): Promise<RunResult> {
-  const runDir = path.resolve(options.runDir ?? path.join(loaded.spec.outDir, `${loaded.spec.name}-${timestamp()}`));
-  if (fs.existsSync(path.join(runDir, RUN_FILES.run))) {
-    throw new TrainingError(`${runDir} already holds a run; use "slipkit resume ${runDir}" or another --run-dir`);
+  const world = options.world ?? openWorld(options.log);
+  // Rank 0 names the run directory (its clock's timestamp) and creates it; the others wait for it.
+  const runDir = broadcastString(world, path.resolve(options.runDir ?? path.join(loaded.spec.outDir, `${loaded.spec.name}-${timestamp()}`)));
+  if (isLeader(world)) {
+    if (fs.existsSync(path.join(runDir, RUN_FILES.run))) {
+      throw new TrainingError(`${runDir} already holds a run; use "slipkit resume ${runDir}" or another --run-dir`);
+    }
+    fs.mkdirSync(runDir, { recursive: true });
+    writeFileAtomic(path.join(runDir, RUN_FILES.spec), JSON.stringify(loaded.spec, null, 2));
   }
-  fs.mkdirSync(runDir, { recursive: true });
-  writeFileAtomic(path.join(runDir, RUN_FILES.spec), JSON.stringify(loaded.spec, null, 2));
-  return train(loaded, registry, runDir, options, false);
+  world.barrier();
+  return train(loaded, registry, runDir, { ...options, world }, false);
 }
 
 /** Continues a run from its last checkpoint, with the resolved spec it was started with. */

@@ -3,7 +3,9 @@ import type { PatchMask } from '../contracts/encoders';
 import type { ViewTokens } from '../contracts/objective';
 import type { NamedVariable } from '../contracts/trainable';
 import { TrainingError } from '../errors';
+import type { World } from '../distributed/world';
 import { encodeViews } from './encode-views';
+import { computeOnWorld, globalSources } from './global-batch';
 import type { DualEncoderModel } from './model';
 import { Memo, objectiveInputs, type FeatureSources, type ObjectiveSlot } from './step-inputs';
 
@@ -36,13 +38,17 @@ interface Context {
   params: readonly NamedVariable[];
   step: number;
   totalSteps: number;
+  /** The ranks this step is one part of; absent or of size 1 in a single process. */
+  world?: World;
 }
 
 /** Runs every objective on shared feature sources and returns the weighted total (inside a tape). */
 function totalLoss(ctx: Context, src: FeatureSources, keepLosses: tf.Scalar[], keepMetrics: Map<string, tf.Scalar>): tf.Scalar {
   let total: tf.Scalar | undefined;
+  let global: FeatureSources | undefined;
+  const globalSrc = (): FeatureSources => (global ??= globalSources(src, ctx.world!));
   ctx.slots.forEach((slot, i) => {
-    const out = slot.objective.compute(objectiveInputs(slot, i, src, ctx.step, ctx.totalSteps));
+    const out = computeOnWorld(ctx.world, slot.objective, src, globalSrc, (s) => slot.objective.compute(objectiveInputs(slot, i, s, ctx.step, ctx.totalSteps)));
     keepLosses.push(tf.keep(out.loss));
     for (const [name, value] of Object.entries(out.metrics)) keepMetrics.set(`${slot.label}/${name}`, tf.keep(value));
     const weighted: tf.Scalar = slot.weight === 1 ? out.loss : tf.mul(out.loss, slot.weight);

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../contracts/trainable';
 import type { Batch, LoaderPosition } from '../data/loader';
+import type { World } from '../distributed/world';
 import type { Rng } from '../random';
 import type { Experiment } from './experiment';
 import { clipGlobalNorm } from './grad-clip';
 import type { AdamW } from './optim/adamw';
 import { disposeStepBatch, prepareStepBatch } from './prepare-batch';
 import { gradCacheStep, plainStep, type StepOutcome } from './step';
+import { reduceOverWorld } from './world-step';
 
 /** What a training step reads and updates: the experiment's parts, its optimizer and its augmentation stream. */
 export interface TrainState {
@@ -16,6 +18,8 @@ export interface TrainState {
   encoderParams: { image: NamedVariable[]; text: NamedVariable[] };
   optimizer: AdamW;
   augmentRng: Rng;
+  /** The ranks of a data-parallel run (each steps on its share of the batch); absent in a single process. */
+  world?: World;
 }
 
 /** One step's figures, averaged over its micro-batches. */
@@ -63,7 +67,7 @@ function average(acc: StepOutcome, micro: number): void {
 export async function trainStep(s: TrainState, at: { step: number; totalSteps: number }, nextBatch: () => Promise<Batch>, lr: number): Promise<TrainStepOutcome> {
   const { spec } = s.exp;
   const micro = spec.train.accumulate;
-  const ctx = { model: s.exp.model, slots: s.exp.slots, params: s.params, step: at.step, totalSteps: at.totalSteps };
+  const ctx = { model: s.exp.model, slots: s.exp.slots, params: s.params, step: at.step, totalSteps: at.totalSteps, world: s.world };
   let acc: StepOutcome | undefined;
   let images = 0;
   let position: LoaderPosition | undefined;
@@ -82,8 +86,12 @@ export async function trainStep(s: TrainState, at: { step: number; totalSteps: n
     if (acc) accumulate(acc, out);
     else acc = out;
   }
-  const result = acc!;
+  let result = acc!;
   if (micro > 1) average(result, micro);
+  if (s.world && s.world.size > 1) {
+    result = reduceOverWorld(s.world, result);
+    images *= s.world.size;
+  }
   if (spec.optimizer.clipGradNorm) result.metrics.grad_norm = await clipGlobalNorm(result.grads, spec.optimizer.clipGradNorm);
   s.optimizer.apply(result.grads, lr);
   tf.dispose([...result.grads.values()]);

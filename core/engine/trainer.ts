@@ -11,6 +11,9 @@ import { learningRate } from './schedule';
 import { TrainingCheckpoints } from './train-checkpoints';
 import { trainStep, type TrainState } from './train-step';
 import { Throughput } from './throughput';
+import { rankShard } from './rank-shard';
+import { broadcastVariables } from '../distributed/tensor-collectives';
+import type { World } from '../distributed/world';
 
 export interface TrainerOptions {
   runDir: string;
@@ -21,6 +24,8 @@ export interface TrainerOptions {
   stopAfterSteps?: number;
   /** Called after every optimiser step (tests use it to watch tensor counts). */
   onStepEnd?: (step: number) => void;
+  /** The ranks of a data-parallel run; absent: one process. */
+  world?: World;
 }
 
 export interface TrainResult {
@@ -51,16 +56,20 @@ export class Trainer {
     const o = exp.spec.optimizer;
     const optimizer = new AdamW(params, { betas: o.betas, eps: o.eps, weightDecay: o.weightDecay });
     const augmentRng = Rng.derive(exp.spec.seed, 'augment');
-    this.trainState = { exp, params, encoderParams: exp.model.encoderVariables(), optimizer, augmentRng };
+    this.trainState = { exp, params, encoderParams: exp.model.encoderVariables(), optimizer, augmentRng, world: opts.world };
     this.checkpoints = new TrainingCheckpoints(opts.runDir, [...params, ...emaParams(exp)], optimizer, augmentRng, exp.spec);
     if (opts.resume) this.state = this.checkpoints.restore(opts.resume);
+    // Every rank starts from rank 0's weights (the same seed makes them equal; this makes sure).
+    if (opts.world) broadcastVariables(opts.world, [...params, ...emaParams(exp)].map((p) => p.variable));
     this.hooks = new HookList(trainingHooks(exp, { ...opts, checkpoints: this.checkpoints }), opts.log);
   }
 
-  private openLoader(): DataLoader {
+  private async openLoader(): Promise<DataLoader> {
     const { spec } = this.exp;
+    const shard = await rankShard(this.exp, this.opts.world);
     return new DataLoader(this.exp.dataset, {
-      batchSize: spec.train.batchSize / spec.train.accumulate,
+      batchSize: shard?.batchSize ?? spec.train.batchSize / spec.train.accumulate,
+      shard,
       loadSize: loadSizeFor(spec.data),
       workers: spec.data.workers,
       prefetchBatches: spec.data.prefetchBatches,
@@ -76,7 +85,7 @@ export class Trainer {
   async run(): Promise<TrainResult> {
     const { spec, slots } = this.exp;
     const total = spec.train.steps;
-    const loader = this.openLoader();
+    const loader = await this.openLoader();
     const ctx = new RunContext(this.state, total);
     const nextBatch = async (): Promise<Batch> => {
       const batch = await loader.next();

@@ -27,8 +27,9 @@ export function keepIndicesFromNoise(noise: ArrayLike<number>, batch: number, pa
 
 /**
  * The patches a PatchMask keeps in each image of a batch [batch, kept]: MAE's per-sample
- * shuffle, with sample b's noise drawn from a stream derived from (seed, firstSample + b), so
- * that a chunk of the batch (GradCache) draws the rows the whole batch would.
+ * shuffle, with sample b's noise drawn from a stream derived from (seed, firstSample + b), or
+ * from (seed, the key of that row) when the mask carries the batch's keys, so that a chunk of the
+ * batch (GradCache) draws the rows the whole batch would.
  */
 export function patchKeepIndices(batch: number, patches: number, mask: PatchMask): Int32Array {
   if (!(mask.ratio >= 0 && mask.ratio < 1) || keptPatchCount(patches, mask.ratio) < 1) {
@@ -36,7 +37,8 @@ export function patchKeepIndices(batch: number, patches: number, mask: PatchMask
   }
   const noise = new Float32Array(batch * patches);
   for (let b = 0; b < batch; b++) {
-    const rng = Rng.derive(mask.seed, `patch-mask:${(mask.firstSample ?? 0) + b}`);
+    const row = (mask.firstSample ?? 0) + b;
+    const rng = Rng.derive(mask.seed, `patch-mask:${mask.keys ? `key:${mask.keys[row]}` : row}`);
     for (let i = 0; i < patches; i++) noise[b * patches + i] = rng.next();
   }
   return keepIndicesFromNoise(noise, batch, patches, mask.ratio);

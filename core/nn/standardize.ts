@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { standardizeGlobalBatch, syncedBatchStatsWorld } from '../distributed/sync-batch-stats';
 
 /** Per-column statistics of an [N, D] batch, shaped [1, D] so they broadcast over rows. */
 export interface ColumnStats {
@@ -44,6 +45,9 @@ export function standardize(x: tf.Tensor2D, stats: ColumnStats): tf.Tensor2D {
  * subtraction, not two, and the backward pass has one path through it.
  */
 export function standardizeBatch(x: tf.Tensor2D, eps = 0): tf.Tensor2D {
+  // In a data-parallel step of a local objective: statistics over every rank's rows (SyncBatchNorm).
+  const world = syncedBatchStatsWorld();
+  if (world) return standardizeGlobalBatch(x, eps, world);
   return tf.tidy(() => {
     const centred = tf.sub(x, tf.mean(x, 0, true));
     const variance = tf.mean(tf.square(centred), 0, true);

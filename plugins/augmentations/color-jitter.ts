@@ -9,6 +9,7 @@ import {
   type JsonSchema,
   rangeAround,
   type Rng,
+  sampleRng,
   withDefaults,
 } from '../../core/toolkit';
 
@@ -96,13 +97,14 @@ export class ColorJitter implements Augmentation {
     const enabled = ADJUSTMENTS.filter((a) => this.ranges[a]);
     const plans: Array<JitterPlan | undefined> = [];
     for (let i = 0; i < n; i++) {
-      if (!(rng.next() < this.options.p) || enabled.length === 0) {
+      const r = sampleRng(rng, i);
+      if (!(r.next() < this.options.p) || enabled.length === 0) {
         plans.push(undefined);
         continue;
       }
-      const order = this.options.randomOrder ? rng.shuffle([...enabled]) : [...enabled];
+      const order = this.options.randomOrder ? r.shuffle([...enabled]) : [...enabled];
       const factors = { brightness: 1, contrast: 1, saturation: 1, hue: 0 };
-      for (const a of enabled) factors[a] = rng.uniform(this.ranges[a]![0], this.ranges[a]![1]);
+      for (const a of enabled) factors[a] = r.uniform(this.ranges[a]![0], this.ranges[a]![1]);
       plans.push({ order, factors });
     }
     return plans;

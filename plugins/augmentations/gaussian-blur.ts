@@ -6,6 +6,7 @@ import {
   gaussianKernel1d,
   type JsonSchema,
   type Rng,
+  sampleRng,
   selectTransformed,
   separableConvPerSample,
   withDefaults,
@@ -58,7 +59,7 @@ export class GaussianBlur implements Augmentation {
   apply(images: tf.Tensor4D, rng: Rng): tf.Tensor4D {
     const n = images.shape[0];
     const flags = drawFlags(rng, n, this.options.p);
-    const sigmas = flags.map((on) => (on ? rng.uniform(this.options.sigma[0], this.options.sigma[1]) : 0));
+    const sigmas = flags.map((on, i) => (on ? sampleRng(rng, i).uniform(this.options.sigma[0], this.options.sigma[1]) : 0));
     // Reflect padding needs the half-kernel to be smaller than the image: k <= 2·side - 1 (odd).
     const side = Math.min(images.shape[1], images.shape[2]);
     const kernelSize = Math.min(this.kernelSize, 2 * side - 1);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Augmentation, definePlugin, type JsonSchema, type Rng, withDefaults } from '../../core/toolkit';
+import { type Augmentation, definePlugin, type JsonSchema, type Rng, sampleRng, withDefaults } from '../../core/toolkit';
 
 export interface RandomResizedCropOptions {
   scale: [number, number];
@@ -80,7 +80,7 @@ export class RandomResizedCrop implements Augmentation {
   /** The boxes apply() would use for a batch of n images of height x width (consumes rng the same way). */
   sampleBoxes(rng: Rng, n: number, height: number, width: number): CropBox[] {
     const boxes: CropBox[] = [];
-    for (let i = 0; i < n; i++) boxes.push(sampleCropBox(rng, height, width, this.options.scale, this.options.ratio));
+    for (let i = 0; i < n; i++) boxes.push(sampleCropBox(sampleRng(rng, i), height, width, this.options.scale, this.options.ratio));
     return boxes;
   }
 

@@ -22,6 +22,8 @@ export interface BarlowTwinsOptions {
  */
 export class BarlowTwinsObjective extends ProjectedViewsObjective {
   readonly lambda: number;
+  /** Its cross-correlation and normalisation are batch-wide: in a data-parallel run it sees the global batch. */
+  readonly needsGlobalBatch = true;
 
   constructor(o: BarlowTwinsOptions, ctx: PluginContext) {
     requireViews(`${ctx.path}.views`, o.views, 2);

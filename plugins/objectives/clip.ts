@@ -37,6 +37,8 @@ export interface ClipOptions {
 export class ClipObjective implements Objective {
   readonly views: readonly string[];
   readonly usesText = true;
+  /** Contrastive over the batch: in a data-parallel run it sees every rank's embeddings. */
+  readonly needsGlobalBatch = true;
   /** ln of the logit multiplier; undefined when not learnable. */
   readonly logitScale?: tf.Variable;
   private readonly initLogScale: number;

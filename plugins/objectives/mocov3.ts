@@ -23,6 +23,8 @@ export interface Mocov3Options extends MomentumTargetOptions {
  */
 export class Mocov3Objective extends MomentumTargetObjective {
   readonly temperature: number;
+  /** Contrastive over the batch: in a data-parallel run it sees every rank's features. */
+  readonly needsGlobalBatch = true;
 
   constructor(o: Mocov3Options, ctx: PluginContext) {
     requireViews(`${ctx.path}.views`, o.views, 2);

@@ -31,6 +31,8 @@ export interface SimclrOptions {
 export class SimclrObjective implements Objective {
   readonly views: readonly string[];
   readonly usesText = false;
+  /** Contrastive over the batch (NT-Xent negatives): in a data-parallel run it sees every rank's features. */
+  readonly needsGlobalBatch = true;
   readonly temperature: number;
   readonly head: Mlp;
 

@@ -28,6 +28,8 @@ export interface VicregOptions {
  */
 export class VicregObjective extends ProjectedViewsObjective {
   readonly coefficients: VicregCoefficients;
+  /** Variance and covariance are batch-wide: in a data-parallel run it sees the global batch. */
+  readonly needsGlobalBatch = true;
 
   constructor(o: VicregOptions, ctx: PluginContext) {
     requireViews(`${ctx.path}.views`, o.views, 2);

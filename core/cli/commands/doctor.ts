@@ -7,6 +7,7 @@ import { AUTO_ORDER, BACKEND_CANDIDATES, displayPath, formatGflops, measureMatmu
 import { installedVersion, packageRoot } from '../../backend/package-root';
 import { firstLine } from '../../backend/load-module';
 import type { CliContext } from '../context';
+import { writeClusterStatus } from './doctor-cluster';
 
 interface DoctorOptions {
   bench: boolean;
@@ -19,7 +20,7 @@ type Out = CliContext['stdout'];
 export function registerDoctor(program: Command, ctx: CliContext): void {
   program
     .command('doctor')
-    .description('report versions, which compute backends work on this machine and how fast they multiply matrices')
+    .description('report versions, which compute backends work on this machine and how fast they multiply matrices, and MPI and SLURM for data-parallel runs')
     .option('--no-bench', 'skip the matmul timing')
     .option('--size <n>', 'side of the square float32 matrices timed', '512')
     .option('--budget-ms <ms>', 'time spent timing each backend', '1000')
@@ -27,6 +28,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
       const out = ctx.stdout;
       writeVersions(out);
       writeNativeStatus(out);
+      writeClusterStatus(out);
       const probes = await probeBackends();
       writeProbes(out, probes);
       if (opts.bench) await writeMatmulRates(out, probes, Number(opts.size), Number(opts.budgetMs));

@@ -14,6 +14,9 @@ import { SignalStop } from './signals';
 import { StepEndCallback } from './step-end-callback';
 import { StopAfterSteps } from './stop-after-steps';
 import { TrackerHook } from './tracker';
+import { AgreeOnStop } from './agree-on-stop';
+import { AwaitLeaderEvaluation } from './await-leader-evaluation';
+import { isLeader, type World } from '../../distributed/world';
 
 export type { RunEnd, StepReport, TrainingHook } from './hook';
 export { RunContext } from './hook';
@@ -28,6 +31,8 @@ export interface HookSettings {
   stopAfterSteps?: number;
   /** Tests: called after every step is fully applied. */
   onStepEnd?: (step: number) => void;
+  /** A data-parallel run's ranks: only rank 0 prints, records, evaluates and checkpoints. */
+  world?: World;
 }
 
 /**
@@ -39,6 +44,7 @@ export interface HookSettings {
 export function trainingHooks(exp: Experiment, settings: HookSettings): TrainingHook[] {
   const { train } = exp.spec;
   const progress = new Progress(settings.stdout, train.logEvery);
+  const leader = !settings.world || isLeader(settings.world);
   const hooks: Array<TrainingHook | false | undefined> = [
     // First, and in checkStep: a non-finite loss fails the run before the step is counted,
     // recorded or checkpointed, so the last good checkpoint stays `last`.
@@ -49,25 +55,30 @@ export function trainingHooks(exp: Experiment, settings: HookSettings): Training
     // Tests count tensors here: the step is fully applied and nothing else has run yet.
     settings.onStepEnd && new StepEndCallback(settings.onStepEnd),
     // Before the other outputs; at the end it stops the bar before the final evaluation prints.
-    new ProgressHook(progress),
-    new MetricsFile(path.join(settings.runDir, 'metrics.jsonl')),
-    exp.tracker && new TrackerHook(exp.tracker, train.logEvery),
+    leader && new ProgressHook(progress),
+    leader && new MetricsFile(path.join(settings.runDir, 'metrics.jsonl')),
+    leader && exp.tracker && new TrackerHook(exp.tracker, train.logEvery),
     // Before checkpointing: it decides whether this step (or the final one) is the best and
     // asks for that checkpoint; at the end it runs the final evaluation before the final checkpoint.
-    new Evaluation({
+    leader &&
+      new Evaluation({
       evaluate: (step) => evaluateAll(exp, step, settings.log),
       tracker: exp.tracker,
       note: (line) => progress.note(line),
       evalEvery: train.evalEvery,
       bestMetric: train.bestMetric,
     }),
+    // The other ranks wait here, without the collective timeout, while rank 0 evaluates.
+    settings.world && settings.world.size > 1 && new AwaitLeaderEvaluation(settings.world, train.evalEvery),
     // Writes what the hooks above asked for, the cadence's checkpoints, the checkpoint of an
     // early stop (in afterRun KILLED) and the final one (in afterRun FINISHED).
-    new Checkpointing(settings.checkpoints, train.checkpointEvery, settings.log),
+    leader && new Checkpointing(settings.checkpoints, train.checkpointEvery, settings.log),
     // Stop requests: the loop reads them after every hook's afterStep, so these can come last;
     // signals last of all, so their handlers stay installed through the final evaluation and checkpoint.
     settings.stopAfterSteps !== undefined && new StopAfterSteps(settings.stopAfterSteps),
     new SignalStop(settings.log),
+    // After every stop request of this rank: all ranks stop at the same step (or none does).
+    settings.world && settings.world.size > 1 && new AgreeOnStop(settings.world),
   ];
   return hooks.filter((h): h is TrainingHook => !!h);
 }
