@@ -18,7 +18,18 @@ export function globalSources(local: FeatureSources, world: World): FeatureSourc
     imageEmbedding: (key) => memo.get(`image:${key}`, () => allGatherWithGrad(world, local.imageEmbedding(key))),
     textEmbedding: () => memo.get('text', () => allGatherWithGrad(world, local.textEmbedding())),
     momentumFeatures: (slot, key) => memo.get(`momentum:${slot}:${key}`, () => allGather(world, local.momentumFeatures(slot, key))),
+    tokens: () => perRankOnly('tokens'),
+    images: () => perRankOnly('images'),
   };
+}
+
+/**
+ * Token sequences and pixels stay on their rank (a masked view's kept patches differ per
+ * image, and gathering pixels costs more than any loss on them is worth): an objective that
+ * reads them computes per rank, so it must not declare needsGlobalBatch.
+ */
+function perRankOnly(what: 'tokens' | 'images'): never {
+  throw new Error(`an objective that needs the global batch read ${what}(i): ${what} are not gathered across ranks; such an objective must compute per rank (needsGlobalBatch unset)`);
 }
 
 /**
@@ -51,5 +62,7 @@ function unsynced(src: FeatureSources): FeatureSources {
     imageEmbedding: (key) => local(() => src.imageEmbedding(key)),
     textEmbedding: () => local(() => src.textEmbedding()),
     momentumFeatures: (slot, key) => local(() => src.momentumFeatures(slot, key)),
+    tokens: (key) => local(() => src.tokens(key)),
+    images: (key) => src.images(key),
   };
 }

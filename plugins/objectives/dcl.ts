@@ -29,6 +29,8 @@ export interface DclOptions {
 export class DclObjective implements Objective {
   readonly views: readonly string[];
   readonly usesText = false;
+  /** Contrastive over the batch (the negatives of every sample): in a data-parallel run it sees every rank's features. */
+  readonly needsGlobalBatch = true;
   readonly temperature: number;
   readonly head: Mlp;
 

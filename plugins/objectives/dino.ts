@@ -53,6 +53,8 @@ export interface DinoOptions {
 export class DinoObjective implements Objective {
   readonly views: readonly string[];
   readonly usesText = false;
+  /** Its center is an average over the batch (DINO all-reduces it): in a data-parallel run it sees every rank's features, so every rank keeps the same center. */
+  readonly needsGlobalBatch = true;
   readonly momentum: MomentumSchedule;
   readonly momentumViewCount: number;
   readonly head: DinoHead;

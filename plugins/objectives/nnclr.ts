@@ -38,6 +38,8 @@ export interface NnclrOptions {
 export class NnclrObjective implements Objective {
   readonly views: readonly string[];
   readonly usesText = false;
+  /** Contrastive over the batch, and its support set is filled from the batch (NNCLR gathers it): in a data-parallel run it sees every rank's features, so every rank keeps the same queue. */
+  readonly needsGlobalBatch = true;
   readonly projector: Mlp;
   readonly predictor: Mlp;
   readonly queue: RingQueue;

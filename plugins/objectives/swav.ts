@@ -47,6 +47,8 @@ export interface SwavOptions {
 export class SwavObjective implements Objective {
   readonly views: readonly string[];
   readonly usesText = false;
+  /** Sinkhorn-Knopp normalises codes over the whole batch (SwAV's distributed Sinkhorn) and the queue holds past batches: in a data-parallel run it sees every rank's features, so every rank keeps the same queue. */
+  readonly needsGlobalBatch = true;
   readonly projector: Mlp;
   /** Prototypes Cᵀ [projector.out, prototypes] (PyTorch's prototypes.weight is [prototypes, out]). */
   readonly prototypes: tf.Variable;

@@ -47,9 +47,6 @@ describe('architecture', () => {
   });
 
   it('no core/nn or core/engine file names a backend: layers and the optimizer call kernels, core/backend picks them', () => {
-    // core/nn/matmul.ts still routes MatMul to the native GEMM itself: that routing moves into
-    // core/backend with the GEMM work on the matmul path, which owns that file.
-    const pending = new Set(['core/nn/matmul.ts']);
     const namesABackend = [
       /['"`](tensorflow|webgpu|wasm|webgl|cpu)['"`]/,
       /getBackend\(/,
@@ -59,7 +56,7 @@ describe('architecture', () => {
     const offenders: string[] = [];
     for (const f of coreFiles) {
       const rel = path.relative(repoRoot, f).split(path.sep).join('/');
-      if (!/^core\/(nn|engine)\//.test(rel) || pending.has(rel)) continue;
+      if (!/^core\/(nn|engine)\//.test(rel)) continue;
       const code = fs.readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''); // comments may explain
       for (const pattern of namesABackend) if (pattern.test(code)) offenders.push(`${rel}: ${pattern}`);
     }

@@ -13,7 +13,7 @@ import { builtinRegistry, quietLog } from './runs';
 export async function saveUntrainedCheckpoint(specFile: string, runDir: string, overrides: string[] = []): Promise<string> {
   const exp = await buildExperiment(resolveExperiment(specFile, builtinRegistry(), overrides), builtinRegistry(), quietLog, { withTracker: false });
   try {
-    const weights = exportWeights([...trainableParams(exp), ...emaParams(exp)]);
+    const weights = await exportWeights([...trainableParams(exp), ...emaParams(exp)]);
     const state = { step: 0, rng: {}, data: { epoch: 0, offset: 0 }, lossCurve: [] };
     return new CheckpointStore(runDir).save({ weights, optimizer: new Map(), state, spec: exp.spec }, ['last']);
   } finally {

@@ -79,9 +79,9 @@ describe('multi-crop views and patch-masked views in a step', function () {
     const center = exp.slots[1].objective.state!()[0].variable;
     const ctx = { model: exp.model, slots: exp.slots, params, step: 0, totalSteps: 10 };
     const centerBefore = center.clone();
-    const plain = plainStep(ctx, step);
+    const plain = await plainStep(ctx, step);
     center.assign(centerBefore); // the step moved DINO's center; the second must start from the same one
-    const cached = gradCacheStep(ctx, step, 3, exp.model.encoderVariables());
+    const cached = await gradCacheStep(ctx, step, 3, exp.model.encoderVariables());
     assert.ok(Math.abs(plain.total - cached.total) <= 1e-5 * Math.abs(plain.total), `loss ${plain.total} vs ${cached.total}`);
     let worst = 0;
     for (const [name, g] of plain.grads) {
@@ -94,8 +94,8 @@ describe('multi-crop views and patch-masked views in a step', function () {
     assert.ok(worst < 1e-4, `largest gradient difference relative to the tensor's max: ${worst}`);
     assert.ok(plain.grads.has('visual.pos_embed'));
     tf.dispose([...plain.grads.values(), ...cached.grads.values(), centerBefore]);
-    await assertFlatTensorCount(2, () => {
-      const out = plainStep(ctx, step);
+    await assertFlatTensorCount(2, async () => {
+      const out = await plainStep(ctx, step);
       tf.dispose([...out.grads.values()]);
     });
     disposeStepBatch(step);
@@ -113,7 +113,7 @@ describe('multi-crop views and patch-masked views in a step', function () {
       if (options?.patchMask) maskedPasses.push(options.returnTokens === true);
       return forward(x, options);
     };
-    const out = plainStep(ctx, step);
+    const out = await plainStep(ctx, step);
     exp.model.image.forward = forward;
     assert.deepEqual(maskedPasses, [true], 'CLIP (features) and MAE (tokens) share one pass over the masked view');
     assert.ok(Number.isFinite(out.losses[1]) && out.losses[1] > 0);
@@ -121,7 +121,7 @@ describe('multi-crop views and patch-masked views in a step', function () {
       assert.ok(tf.tidy(() => tf.norm(out.grads.get(name)!).dataSync()[0]) > 0, `${name} gets a gradient`);
     }
     tf.dispose([...out.grads.values()]);
-    assert.throws(() => gradCacheStep(ctx, step, 3, exp.model.encoderVariables()), /reads token sequences \(MAE\), which GradCache does not cache/);
+    await assert.rejects(gradCacheStep(ctx, step, 3, exp.model.encoderVariables()), /reads token sequences \(MAE\), which GradCache does not cache/);
     disposeStepBatch(step);
   });
 });

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { gatherKeptTokens, keepIndicesFromNoise, patchKeepIndices } from '../../../core/nn/patch-mask';
 import { ParamSeeds } from '../../../core/nn/param-seeds';
 import { resamplePosEmbed } from '../../../plugins/image-encoders/pos-embed-resample';
-import { VisionTransformer, resolveVitConfig } from '../../../plugins/image-encoders/vit';
+import vit, { VisionTransformer, resolveVitConfig, type VitOptions } from '../../../plugins/image-encoders/vit';
+import { withDefaults } from '../../../core/plugins/options';
 import { describeOnBackends } from '../../helpers/backends';
 import { assertFlatTensorCount } from '../../helpers/memory';
 import { decodeArray, readFixture, type EncodedArray } from '../../nn/torch-fixture';
@@ -14,7 +15,7 @@ interface MaskingFixture {
 }
 
 const tinyVit = () =>
-  new VisionTransformer(resolveVitConfig({ preset: 'tiny', patchSize: 4, channels: 3, width: 16, depth: 1, heads: 2, mlpRatio: 2 }, 16), new ParamSeeds(0, 'model.image'));
+  new VisionTransformer(resolveVitConfig(withDefaults<VitOptions>(vit.schema, { preset: 'tiny', patchSize: 4, channels: 3, width: 16, depth: 1, heads: 2, mlpRatio: 2 }), 16), new ParamSeeds(0, 'model.image'));
 
 describeOnBackends('vit views: multi-crop sizes and patch masking', () => {
   for (const c of readFixture<MaskingFixture>('zoo', 'masking.json').cases) {
