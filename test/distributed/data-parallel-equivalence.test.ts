@@ -8,8 +8,9 @@ import { specPath, tempDir } from '../helpers/runs';
  * The data-parallel engine against the single process, on real OpenMPI: `mpirun -np 2` at
  * global batch 8 (4 samples per rank) must apply the gradients one process applies at batch
  * 8 with the same seed, and follow the same 20-step loss curve. Covers objectives on the
- * gathered global batch (CLIP, SimCLR, both: SLIP) and a local one with SyncBatchNorm and an
- * EMA target (BYOL). The fixture trains at lr 1e-4 on the native backend: at 1e-3 these
+ * gathered global batch (CLIP, SimCLR, both: SLIP; DINO with multi-crop views, its EMA teacher
+ * and its batch-filled center; CLIP on a patch-masked view: FLIP) and a local one with
+ * SyncBatchNorm and an EMA target (BYOL). The fixture trains at lr 1e-4 on the native backend: at 1e-3 these
  * 8-sample BatchNorm heads are chaotic enough that a 1e-6 relative change of the learning
  * rate in one process already moves BYOL's loss by 3e-3 within 20 steps (measured), which
  * would hide what this test is about.
@@ -55,12 +56,37 @@ function gradientErrors(one: WorkerCaseResult, two: WorkerCaseResult): { errors:
 }
 
 const head = { hidden: [32], out: 16 };
-const CASES: Array<WorkerCase & { title: string }> = [
+interface EquivalenceCase {
+  name: string;
+  title: string;
+  objectives: unknown[];
+  /** Views to add or replace, by name. */
+  views?: Record<string, unknown[]>;
+}
+
+const CASES: Array<WorkerCase & { title: string }> = (
+  [
   { name: 'clip', title: 'CLIP', objectives: [{ type: 'clip' }] },
   { name: 'simclr', title: 'SimCLR', objectives: [{ type: 'simclr', views: ['ssl', 'ssl'], head }] },
   { name: 'slip', title: 'SLIP (CLIP + SimCLR)', objectives: [{ type: 'clip' }, { type: 'simclr', views: ['ssl', 'ssl'], head }] },
   { name: 'byol', title: 'BYOL (local loss, SyncBatchNorm heads, EMA target)', objectives: [{ type: 'byol', views: ['ssl', 'ssl'], projector: head, predictor: { hidden: [32] } }] },
-].map(({ objectives, ...c }) => ({ ...c, overrides: [`objectives=${JSON.stringify(objectives)}`] }));
+  {
+    name: 'dino',
+    title: 'DINO (multi-crop, EMA teacher on the global crops, a center filled from the batch)',
+    objectives: [{ type: 'dino', views: ['ssl', 'ssl', 'local', 'local'], globalViews: 2, outDim: 64, head: { hidden: [32], bottleneck: 16 }, freezeLastLayerSteps: 0 }],
+    views: { local: [{ type: 'random-resized-crop', scale: [0.1, 0.4], size: 8 }, { type: 'normalize' }] },
+  },
+  {
+    name: 'flip',
+    title: "FLIP (CLIP on a view with half its patches dropped, each sample's mask keyed by its key)",
+    objectives: [{ type: 'clip' }],
+    views: { clip: [{ type: 'random-resized-crop', scale: [0.5, 1] }, { type: 'normalize' }, { type: 'patch-mask', ratio: 0.5 }] },
+  },
+  ] satisfies EquivalenceCase[] as EquivalenceCase[]
+).map(({ objectives, views, ...c }) => ({
+  ...c,
+  overrides: [`objectives=${JSON.stringify(objectives)}`, ...Object.entries(views ?? {}).map(([name, steps]) => `views.${name}=${JSON.stringify(steps)}`)],
+}));
 
 /** SLIP through the step's other paths: GradCache's chunked backward pass, and gradient accumulation over 2 micro-batches (2 rows per rank each). Gradients only, 3 steps. */
 const PATHS: Array<WorkerCase & { title: string }> = [
