@@ -10,15 +10,18 @@ import { describeOnWebgpu } from '../helpers/webgpu';
 const STEPS = 30;
 /**
  * The backends round differently (WGSL kernels against libtensorflow's and slipkit's C++ ones,
- * other summation orders), and training carries the differences forward and amplifies them:
- * measured on 2026-12-05, the two CPU backends themselves (tensorflow and tfjs's cpu) agree to
- * 4e-7 for the first 11 steps and then part by up to 7.7e-3 by step 30, and webgpu on lavapipe
- * against tensorflow the same way (5e-7, then up to 5.8e-3). So: tight agreement while the
- * rounding has not yet been amplified, and no more parting than two CPU backends show after.
+ * other summation orders; lavapipe is not even deterministic from run to run), and training
+ * amplifies the differences until single steps' losses part by up to 2e-2 at step 30, for two
+ * CPU backends (tensorflow against tfjs's cpu) as for webgpu against tensorflow (measured
+ * 2026-12-05). What a correct backend keeps: step-for-step agreement while the rounding is not
+ * yet amplified (the first 11 steps: 4e-7 measured, for both pairs), and the same mean loss
+ * over each window of 10 steps (measured at most 2.7e-4 apart for tensorflow against cpu, 7e-5
+ * for webgpu against tensorflow).
  */
 const EARLY_STEPS = 11;
 const EARLY_RTOL = 1e-5;
-const CURVE_RTOL = 2e-2;
+const WINDOW = 10;
+const WINDOW_RTOL = 3e-3;
 
 // The quickstart's model, data (real MNIST digits) and views, at batch 32 for 30 steps with no
 // evaluation, trained once on webgpu (lavapipe) and once on a CPU backend from the same seed.
@@ -48,10 +51,18 @@ describeOnWebgpu('a 30-step quickstart-size run', () => {
     assert.equal(gpu.length, STEPS);
     assert.equal(reference.length, STEPS);
     const errors = reference.map((l, i) => Math.abs(gpu[i] - l) / Math.abs(l));
-    const worst = Math.max(...errors);
     const worstEarly = Math.max(...errors.slice(0, EARLY_STEPS));
-    console.log(`      loss ${reference[0].toFixed(4)} → ${reference[STEPS - 1].toFixed(4)} on tensorflow, ${gpu[0].toFixed(4)} → ${gpu[STEPS - 1].toFixed(4)} on webgpu; largest relative difference ${worstEarly.toExponential(2)} over the first ${EARLY_STEPS} steps, ${worst.toExponential(2)} over all (step ${errors.indexOf(worst) + 1})`);
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const windows = Array.from({ length: STEPS / WINDOW }, (_, w) => {
+      const [a, b] = [mean(reference.slice(w * WINDOW, (w + 1) * WINDOW)), mean(gpu.slice(w * WINDOW, (w + 1) * WINDOW))];
+      return Math.abs(b - a) / Math.abs(a);
+    });
+    console.log(
+      `      loss ${reference[0].toFixed(4)} → ${reference[STEPS - 1].toFixed(4)} on tensorflow, ${gpu[0].toFixed(4)} → ${gpu[STEPS - 1].toFixed(4)} on webgpu; ` +
+        `largest step difference ${worstEarly.toExponential(2)} over the first ${EARLY_STEPS} steps (${Math.max(...errors).toExponential(2)} over all); ` +
+        `mean loss of each ${WINDOW} steps apart by ${windows.map((e) => e.toExponential(1)).join(', ')}`,
+    );
     assert.ok(worstEarly <= EARLY_RTOL, `the first ${EARLY_STEPS} steps part by ${worstEarly}`);
-    assert.ok(worst <= CURVE_RTOL, `the curves part by ${worst} at step ${errors.indexOf(worst) + 1}`);
+    windows.forEach((e, w) => assert.ok(e <= WINDOW_RTOL, `steps ${w * WINDOW + 1}-${(w + 1) * WINDOW}: mean losses part by ${e}`));
   });
 });
