@@ -6,7 +6,7 @@ import { asOpRunner, boolAttr } from './tensorflow-ops';
  * The GEMM the native backend's matrix products run on. `npm run setup:native` measures
  * TensorFlow's own MatMul against BLAS libraries from PyPI (OpenBLAS, MKL) at the SLIP step's
  * shapes (scripts/gemm-probe.js) and records the fastest. When a library won, this module
- * loads slipkit's GEMM addon (core/backend/native/gemm/) with it: core/nn/matmul.ts runs the
+ * loads slipkit's GEMM addon (core/backend/native/gemm/) with it: core/backend/matmul-2d.ts runs the
  * layers' 2-D products as SlipkitGemm, and tfjs's BatchMatMul kernel (every tf.matMul: the
  * losses, attention without the fused ops) runs rank-2 and rank-3 products as SlipkitGemm /
  * SlipkitBatchGemm (see routeBatchMatMul); otherwise the products stay on
