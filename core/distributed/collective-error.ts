@@ -20,14 +20,16 @@ export class CollectiveError extends TrainingError {
     detail: string,
     readonly timedOut: boolean,
     readonly laggards: readonly Laggard[] = [],
+    /** What the laggards did: never reached the collective, or reached it and stopped answering inside it. */
+    readonly lag: 'never reached' | 'stopped answering' = 'never reached',
   ) {
-    super(`rank ${rank} of ${size}: collective #${sequence} (${operation}) ${detail}${CollectiveError.explain(timedOut, laggards)}`);
+    super(`rank ${rank} of ${size}: collective #${sequence} (${operation}) ${detail}${CollectiveError.explain(timedOut, laggards, lag)}`);
   }
 
-  private static explain(timedOut: boolean, laggards: readonly Laggard[]): string {
+  private static explain(timedOut: boolean, laggards: readonly Laggard[], lag: string): string {
     if (!timedOut) return '';
     if (laggards.length === 0) return '; a peer rank died or hangs (rank 0 names it; see the launcher log)';
     const who = laggards.map((l) => `rank ${l.rank} (last at collective #${l.lastCollective})`).join(', ');
-    return `; never reached by ${who}: it died or hangs`;
+    return lag === 'never reached' ? `; never reached by ${who}: it died or hangs` : `; ${who} stopped answering inside it: it died or hangs`;
   }
 }

@@ -14,6 +14,8 @@ export interface MpiAddon {
   barrier(timeoutMs: number, seq: number): void;
   /** On rank 0: [rank, last collective it reached] for each rank that has not reached collective `seq`. */
   laggards(seq: number): Array<[number, number]>;
+  /** On rank 0: [rank, last collective it reached] for each rank that does not answer a ping within `waitMs`. */
+  unresponsive(waitMs: number): Array<[number, number]>;
   abort(code: number): void;
   finalize(): void;
 }

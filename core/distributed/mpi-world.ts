@@ -5,6 +5,9 @@ import type { CollectiveBuffer, World } from './world';
 /** Default bound on one collective: long enough for a slow step on a peer, short enough that a dead peer ends the job. */
 export const DEFAULT_COLLECTIVE_TIMEOUT_S = 300;
 
+/** How long rank 0 waits for its peers to answer a ping after a collective stalls past its barrier. */
+const PING_WAIT_MS = 2000;
+
 /** The world of an MPI job (OpenMPI through slipkit's N-API binding), on MPI_COMM_WORLD. */
 export class MpiWorld implements World {
   readonly engine = 'mpi';
@@ -34,9 +37,13 @@ export class MpiWorld implements World {
       fn(timeoutS * 1000, seq);
     } catch (err) {
       const e = err as Error & { code?: string };
-      const timedOut = e.code === 'ETIMEDOUT';
-      const missing = timedOut ? this.mpi.laggards(seq) : [];
-      throw new CollectiveError(this.rank, this.size, operation, seq, e.message, timedOut, missing.map(([rank, last]) => ({ rank, lastCollective: last })));
+      // Before the barrier: the ranks that never reached it. After it: the ranks that stopped answering.
+      const stalledInTransfer = e.code === 'ETIMEDOUT_TRANSFER';
+      const timedOut = e.code === 'ETIMEDOUT' || stalledInTransfer;
+      const missing = !timedOut ? [] : stalledInTransfer ? this.mpi.unresponsive(PING_WAIT_MS) : this.mpi.laggards(seq);
+      const detail = stalledInTransfer ? `${e.message} in the transfer, after every rank had reached it` : e.message;
+      const laggards = missing.map(([rank, last]) => ({ rank, lastCollective: last }));
+      throw new CollectiveError(this.rank, this.size, operation, seq, detail, timedOut, laggards, stalledInTransfer ? 'stopped answering' : 'never reached');
     }
   }
 

@@ -2,12 +2,15 @@
  * slipkit's thin N-API binding to MPI: just the collectives the data-parallel engine uses,
  * on MPI_COMM_WORLD, all synchronous (the tfjs step that calls them is synchronous too).
  *
- * Every collective first waits for all ranks to arrive (MPI_Ibarrier polled with MPI_Test
- * until done or `timeoutMs` passes), so a peer that died or hangs turns into a JavaScript
- * error on this rank (code 'ETIMEDOUT') instead of a process blocked forever inside MPI;
- * then it runs the blocking collective, which finds every rank there. The blocking calls use
- * OpenMPI's tuned algorithms: its non-blocking ones (libnbc) measured twice as slow for a
- * 148 MB all-reduce between two ranks here.
+ * No call may block forever on a peer that died or hangs. Every collective first waits for
+ * all ranks to arrive (MPI_Ibarrier polled with MPI_Test until done or `timeoutMs` passes,
+ * error code 'ETIMEDOUT'), then runs as a non-blocking collective polled the same way (code
+ * 'ETIMEDOUT_TRANSFER' when a peer stops inside it: a rank frozen after the barrier used to
+ * leave rank 0 blocked in MPI_Allreduce for good). OpenMPI's non-blocking all-reduce (libnbc)
+ * defaults to an algorithm that measured half the speed of the blocking one for a 26 MB
+ * bucket between two ranks here; its ring algorithm matched or beat it (26 MB: 9.1 vs 8.7 ms;
+ * 148 MB: 94 vs 100 ms on 2 ranks, 175 vs 245 ms on 4), so init() selects the ring unless
+ * the user set OMPI_MCA_coll_libnbc_iallreduce_algorithm.
  *
  * Built by scripts/setup-mpi.js with mpicc into .mpi/slipkit_mpi.node.
  */
@@ -30,6 +33,8 @@ static int initialized = 0;
  * knows, for each peer, the last collective it reached.
  */
 #define ARRIVE_TAG 4242
+#define PING_TAG 4243
+#define PONG_TAG 4244
 #define SEND_RING 256
 static int world_rank = 0, world_size = 1;
 static int *last_seen = NULL;        /* rank 0: last sequence number each rank announced */
@@ -37,6 +42,27 @@ static int *recv_bufs = NULL;        /* rank 0: one posted receive per peer */
 static MPI_Request *recv_reqs = NULL;
 static int send_ring[SEND_RING];
 static unsigned send_next = 0;
+static int current_seq = 0;          /* the collective this rank is in, or last was in */
+
+/*
+ * Liveness, so a collective that stalls after every rank arrived can still name the rank that
+ * stopped: every rank but 0 keeps a receive posted for a ping from rank 0 and answers it, with
+ * the collective it is in, from inside its polling loop. Rank 0 pings only after a timeout; a
+ * rank that does not answer is the one that died or hangs.
+ */
+static int ping_buf = 0;
+static MPI_Request ping_req = MPI_REQUEST_NULL;
+static int pong_buf = 0;
+
+static void answer_pings(void) {
+  if (world_rank == 0 || ping_req == MPI_REQUEST_NULL) return;
+  int done = 0;
+  if (MPI_Test(&ping_req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || !done) return;
+  MPI_Request req;
+  pong_buf = current_seq;
+  if (MPI_Isend(&pong_buf, 1, MPI_INT, 0, PONG_TAG, MPI_COMM_WORLD, &req) == MPI_SUCCESS) MPI_Request_free(&req);
+  MPI_Irecv(&ping_buf, 1, MPI_INT, 0, PING_TAG, MPI_COMM_WORLD, &ping_req);
+}
 
 static void post_arrival_receives(void) {
   last_seen = calloc(world_size, sizeof(int));
@@ -58,6 +84,7 @@ static void drain_arrivals(void) {
 }
 
 static void announce(int seq) {
+  current_seq = seq;
   if (world_rank == 0) {
     drain_arrivals();
     return;
@@ -93,7 +120,7 @@ static napi_value throw_mpi(napi_env env, const char *what, int rc) {
 }
 
 /* Polls a request until done or timeout; returns 0, or throws and returns -1. */
-static int wait_for(napi_env env, MPI_Request *req, double timeout_ms, const char *what) {
+static int wait_for(napi_env env, MPI_Request *req, double timeout_ms, const char *what, const char *timeout_code) {
   /* `what` names the MPI call in errors other than the timeout (whose message the caller completes) */
   double start = now_ms();
   long spins = 0;
@@ -106,6 +133,7 @@ static int wait_for(napi_env env, MPI_Request *req, double timeout_ms, const cha
     }
     if (done) return 0;
     drain_arrivals();
+    answer_pings();
     /* Each MPI_Test drives the transfer's progress, so never sleep between them (a sleep
        throttles a large, fragmented all-reduce); yield the core now and then instead, so a
        peer rank sharing it can reach the collective. */
@@ -113,7 +141,7 @@ static int wait_for(napi_env env, MPI_Request *req, double timeout_ms, const cha
     if (timeout_ms > 0 && now_ms() - start > timeout_ms) {
       char msg[256];
       snprintf(msg, sizeof msg, "timed out after %.0f ms", timeout_ms);
-      napi_throw_error(env, "ETIMEDOUT", msg);
+      napi_throw_error(env, timeout_code, msg);
       return -1;
     }
   }
@@ -127,7 +155,7 @@ static int all_arrived(napi_env env, double timeout_ms) {
     throw_mpi(env, "MPI_Ibarrier", rc);
     return -1;
   }
-  return wait_for(env, &req, timeout_ms, "MPI_Ibarrier");
+  return wait_for(env, &req, timeout_ms, "MPI_Ibarrier", "ETIMEDOUT");
 }
 
 static napi_value make_int(napi_env env, int v) {
@@ -143,6 +171,7 @@ static napi_value init(napi_env env, napi_callback_info info) {
   if (!initialized) {
     /* OpenMPI's components are plugins that need libmpi's symbols global; node loads addons RTLD_LOCAL. */
     if (!dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD)) dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL);
+    setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", 0); /* ring: see the header */
     int provided = 0;
     int rc = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
     if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Init_thread", rc);
@@ -155,6 +184,7 @@ static napi_value init(napi_env env, napi_callback_info info) {
     world_rank = rank;
     world_size = size;
     if (rank == 0) post_arrival_receives();
+    else MPI_Irecv(&ping_buf, 1, MPI_INT, 0, PING_TAG, MPI_COMM_WORLD, &ping_req);
   }
   MPI_Comm local;
   if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local) == MPI_SUCCESS) {
@@ -229,8 +259,10 @@ static napi_value allreduce_sum(napi_env env, napi_callback_info info) {
   announce((int)read_double(env, argv[2]));
   if (b.type == MPI_BYTE) return throw_mpi(env, "allreduceSum of bytes", MPI_ERR_TYPE);
   if (all_arrived(env, read_double(env, argv[1]))) return NULL;
-  int rc = MPI_Allreduce(MPI_IN_PLACE, b.data, (int)b.length, b.type, MPI_SUM, MPI_COMM_WORLD);
-  if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Allreduce", rc);
+  MPI_Request req;
+  int rc = MPI_Iallreduce(MPI_IN_PLACE, b.data, (int)b.length, b.type, MPI_SUM, MPI_COMM_WORLD, &req);
+  if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Iallreduce", rc);
+  wait_for(env, &req, read_double(env, argv[1]), "MPI_Iallreduce", "ETIMEDOUT_TRANSFER");
   return NULL;
 }
 
@@ -247,8 +279,10 @@ static napi_value allgather(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (all_arrived(env, read_double(env, argv[2]))) return NULL;
-  int rc = MPI_Allgather(s.data, (int)s.length, s.type, r.data, (int)s.length, r.type, MPI_COMM_WORLD);
-  if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Allgather", rc);
+  MPI_Request req;
+  int rc = MPI_Iallgather(s.data, (int)s.length, s.type, r.data, (int)s.length, r.type, MPI_COMM_WORLD, &req);
+  if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Iallgather", rc);
+  wait_for(env, &req, read_double(env, argv[2]), "MPI_Iallgather", "ETIMEDOUT_TRANSFER");
   return NULL;
 }
 
@@ -260,8 +294,10 @@ static napi_value broadcast(napi_env env, napi_callback_info info) {
   announce((int)read_double(env, argv[3]));
   int root = (int)read_double(env, argv[1]);
   if (all_arrived(env, read_double(env, argv[2]))) return NULL;
-  int rc = MPI_Bcast(b.data, (int)b.length, b.type, root, MPI_COMM_WORLD);
-  if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Bcast", rc);
+  MPI_Request req;
+  int rc = MPI_Ibcast(b.data, (int)b.length, b.type, root, MPI_COMM_WORLD, &req);
+  if (rc != MPI_SUCCESS) return throw_mpi(env, "MPI_Ibcast", rc);
+  wait_for(env, &req, read_double(env, argv[2]), "MPI_Ibcast", "ETIMEDOUT_TRANSFER");
   return NULL;
 }
 
@@ -296,6 +332,56 @@ static napi_value laggards(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* unresponsive(waitMs) -> on rank 0, [rank, collective it last reached] for each rank that does not
+   answer a ping within waitMs ([] elsewhere). Asked after a collective stalls past its barrier. */
+static napi_value unresponsive(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (read_args(env, info, 1, argv)) return NULL;
+  double wait_ms = read_double(env, argv[0]);
+  napi_value out;
+  CHECK(napi_create_array(env, &out));
+  if (world_rank != 0 || world_size < 2) return out;
+  int *answers = calloc(world_size, sizeof(int));
+  int *answered = calloc(world_size, sizeof(int));
+  MPI_Request *reqs = calloc(world_size, sizeof(MPI_Request));
+  int ping = 1;
+  for (int r = 1; r < world_size; r++) {
+    MPI_Request sreq;
+    if (MPI_Isend(&ping, 1, MPI_INT, r, PING_TAG, MPI_COMM_WORLD, &sreq) == MPI_SUCCESS) MPI_Request_free(&sreq);
+    MPI_Irecv(&answers[r], 1, MPI_INT, r, PONG_TAG, MPI_COMM_WORLD, &reqs[r]);
+  }
+  double start = now_ms();
+  int pending = world_size - 1;
+  long spins = 0;
+  while (pending > 0 && now_ms() - start < wait_ms) {
+    for (int r = 1; r < world_size; r++) {
+      if (answered[r]) continue;
+      int done = 0;
+      if (MPI_Test(&reqs[r], &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && done) {
+        answered[r] = 1;
+        pending--;
+      }
+    }
+    drain_arrivals();
+    if (++spins % 64 == 0) sched_yield();
+  }
+  uint32_t n = 0;
+  for (int r = 1; r < world_size; r++) {
+    if (answered[r]) continue;
+    MPI_Cancel(&reqs[r]);
+    MPI_Wait(&reqs[r], MPI_STATUS_IGNORE); /* a cancelled receive completes at once */
+    napi_value pair;
+    napi_create_array_with_length(env, 2, &pair);
+    napi_set_element(env, pair, 0, make_int(env, r));
+    napi_set_element(env, pair, 1, make_int(env, last_seen ? last_seen[r] : 0));
+    napi_set_element(env, out, n++, pair);
+  }
+  free(answers);
+  free(answered);
+  free(reqs);
+  return out;
+}
+
 /* abort(code): ends every rank of the job (what a rank does after a fatal error, so peers do not wait). */
 static napi_value abort_all(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -324,6 +410,7 @@ static napi_value module_init(napi_env env, napi_value exports) {
       {"broadcast", NULL, broadcast, NULL, NULL, NULL, napi_default, NULL},
       {"barrier", NULL, barrier, NULL, NULL, NULL, napi_default, NULL},
       {"laggards", NULL, laggards, NULL, NULL, NULL, napi_default, NULL},
+      {"unresponsive", NULL, unresponsive, NULL, NULL, NULL, napi_default, NULL},
       {"abort", NULL, abort_all, NULL, NULL, NULL, napi_default, NULL},
       {"finalize", NULL, finalize, NULL, NULL, NULL, napi_default, NULL},
   };
