@@ -54,7 +54,8 @@ export class SwavObjective implements Objective {
   readonly prototypes: tf.Variable;
   /** Past embeddings per global view [globalViews, queueSize, out], newest first; absent without a queue. */
   readonly queue?: tf.Variable;
-  private queueFull?: boolean;
+  /** Rows this instance has written into each view's queue (a restored queue may hold more). */
+  private rowsWritten = 0;
   private readonly o: SwavOptions;
 
   constructor(o: SwavOptions, ctx: PluginContext) {
@@ -90,18 +91,29 @@ export class SwavObjective implements Objective {
     const features = this.views.map((_, v) => inputs.features(v));
     const frozen = inputs.step < this.o.freezePrototypesSteps;
     const queueOn = this.queue !== undefined && inputs.step >= this.o.queueStartStep;
-    const useQueue = queueOn && this.isQueueFull();
-    return tidyOutput(() => {
+    // main_swav.py uses the queue once its last row is filled. The host knows it is full once
+    // this instance has written a queue's worth of rows; until then (a fresh queue filling up, or
+    // one restored from a checkpoint) the device decides on the last row, computing the loss
+    // with and without the queue and selecting one: no read back to the host.
+    const knownFull = queueOn && this.rowsWritten >= this.o.queueSize;
+    const maybeFull = queueOn && !knownFull;
+    const out = tidyOutput(() => {
       const embeddings = features.map((f) => l2Normalize(this.projector.apply(f)));
       const c = (frozen ? stopGradient(this.prototypes) : this.prototypes) as tf.Tensor2D;
       const scores = embeddings.map((z) => tf.matMul(z, c) as tf.Tensor2D);
-      const queueScores = useQueue
-        ? Array.from({ length: this.o.globalViews }, (_, i) => tf.matMul(tf.squeeze(tf.slice(this.queue!, [i, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D, stopGradient(this.prototypes) as tf.Tensor2D) as tf.Tensor2D)
-        : undefined;
-      const loss = swavLoss(scores, this.o.globalViews, this.o.temperature, this.o.sinkhorn, queueScores);
+      const queueScores = () => Array.from({ length: this.o.globalViews }, (_, i) => tf.matMul(tf.squeeze(tf.slice(this.queue!, [i, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D, stopGradient(this.prototypes) as tf.Tensor2D) as tf.Tensor2D);
+      let loss: tf.Scalar;
+      if (knownFull) loss = swavLoss(scores, this.o.globalViews, this.o.temperature, this.o.sinkhorn, queueScores());
+      else if (maybeFull) {
+        const full = tf.any(tf.notEqual(tf.slice(this.queue!, [0, this.o.queueSize - 1, 0], [-1, 1, -1]), 0));
+        const withQueue = swavLoss(scores, this.o.globalViews, this.o.temperature, this.o.sinkhorn, queueScores());
+        loss = tf.where(full, withQueue, swavLoss(scores, this.o.globalViews, this.o.temperature, this.o.sinkhorn));
+      } else loss = swavLoss(scores, this.o.globalViews, this.o.temperature, this.o.sinkhorn);
       if (queueOn) this.enqueue(embeddings.slice(0, this.o.globalViews));
       return { loss, metrics: {} };
     });
+    if (queueOn) this.rowsWritten += features[0].shape[0];
+    return out;
   }
 
   /** Rows normalised after each optimiser step, as main_swav.py does before each forward pass. */
@@ -121,13 +133,6 @@ export class SwavObjective implements Objective {
     const fresh = tf.stack(embeddings.map((z) => stopGradient(z))) as tf.Tensor3D;
     const next = batch >= size ? tf.slice(fresh, [0, 0, 0], [-1, size, -1]) : tf.concat([fresh, tf.slice(queue, [0, 0, 0], [-1, size - batch, -1])], 1);
     queue.assign(next);
-  }
-
-  /** main_swav.py uses the queue once its last row is filled; read once (e.g. after a resume), then tracked. */
-  private isQueueFull(): boolean {
-    if (this.queueFull) return true;
-    this.queueFull = tf.tidy(() => tf.any(tf.notEqual(tf.slice(this.queue!, [0, this.o.queueSize - 1, 0], [-1, 1, -1]), 0)).dataSync()[0] === 1);
-    return this.queueFull;
   }
 }
 

@@ -5,13 +5,13 @@ import { l2Normalize, type NamedVariable, normalVariable, type Rng, stopGradient
  * A support set of past embeddings [size, dim] written in a ring, as lightly's MemoryBankModule:
  * a batch goes to rows [pointer, pointer + B); when it reaches the end, only the rows that fit
  * are written and the pointer returns to 0. It starts as random unit vectors (lightly's
- * initialisation). Rows and pointer are state variables, so a checkpoint restores both; the
- * pointer is read back once, then tracked here without a device read per step.
+ * initialisation). Rows and pointer are state variables, so a checkpoint restores both. The
+ * write happens on the device at the pointer the device holds (a gather and a select over the
+ * rows), so nothing is ever read back to the host: no synchronous read on a GPU backend.
  */
 export class RingQueue {
   readonly rows: tf.Variable;
   readonly pointerVariable: tf.Variable;
-  private pointer?: number;
 
   constructor(
     readonly size: number,
@@ -29,14 +29,18 @@ export class RingQueue {
 
   /** Writes `batch` (without gradient) at the pointer. */
   enqueue(batch: tf.Tensor2D): void {
-    const at = (this.pointer ??= this.pointerVariable.dataSync()[0]);
-    const n = Math.min(batch.shape[0], this.size - at);
+    const rowsIn = batch.shape[0];
     tf.tidy(() => {
-      const parts = [tf.slice(this.rows, [0, 0], [at, -1]), tf.slice(stopGradient(batch), [0, 0], [n, -1]), tf.slice(this.rows, [at + n, 0], [-1, -1])];
-      this.rows.assign(tf.concat(parts.filter((p) => p.shape[0] > 0), 0));
+      const at = tf.cast(this.pointerVariable, 'int32');
+      // Row r takes batch row r - at when 0 <= r - at < rowsIn (rows past the end are not written).
+      const offset = tf.sub(tf.range(0, this.size, 1, 'int32'), at);
+      const written = tf.logicalAnd(tf.greaterEqual(offset, 0), tf.less(offset, rowsIn));
+      const incoming = tf.gather(stopGradient(batch), tf.clipByValue(offset, 0, rowsIn - 1));
+      this.rows.assign(tf.where(tf.broadcastTo(tf.reshape(written, [this.size, 1]), this.rows.shape), incoming, this.rows as tf.Tensor2D));
+      // A batch that reaches the end returns the pointer to 0.
+      const next = tf.add(this.pointerVariable, rowsIn);
+      this.pointerVariable.assign(tf.where(tf.greaterEqual(next, this.size), tf.zerosLike(next), next));
     });
-    this.pointer = at + batch.shape[0] >= this.size ? 0 : at + n;
-    tf.tidy(() => this.pointerVariable.assign(tf.scalar(this.pointer!)));
   }
 
   state(prefix: string): NamedVariable[] {

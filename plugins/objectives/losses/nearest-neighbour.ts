@@ -1,7 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { l2Normalize, stopGradient } from '../../../core/toolkit';
+import { l2Normalize } from '../../../core/toolkit';
 import { requireEmbeddings, requirePaired, requirePositive } from './checks';
 import { diagonalCrossEntropy } from './diagonal';
+
+/**
+ * The nearest rows as a custom-gradient op with zero gradients: inside tfjs's customGrad the
+ * forward ops are not taped, so the int32 indices of argMax never meet the gradient tape, and
+ * nothing is read back to the host (no synchronous read on a GPU backend).
+ */
+const nearestRows = tf.customGrad((...args: Array<tf.Tensor | ((save: tf.Tensor[]) => void)>) => {
+  const [queries, support] = args as [tf.Tensor2D, tf.Tensor2D];
+  const sim = tf.matMul(l2Normalize(queries), l2Normalize(support), false, true);
+  return { value: tf.gather(support, tf.argMax(sim, 1)), gradFunc: () => [tf.zerosLike(queries), tf.zerosLike(support)] };
+});
 
 /**
  * For each row of `queries` [N, D], the row of `support` [Q, D] with the highest cosine
@@ -11,13 +22,7 @@ import { diagonalCrossEntropy } from './diagonal';
 export function nearestNeighbours(queries: tf.Tensor2D, support: tf.Tensor2D): tf.Tensor2D {
   requireEmbeddings('nearestNeighbours', 'queries', queries);
   requireEmbeddings('nearestNeighbours', 'support', support);
-  return tf.tidy(() => {
-    const sim = tf.matMul(l2Normalize(stopGradient(queries)), l2Normalize(support), false, true);
-    // The indices are read back and rebuilt so that no gradient tape links them to `sim`:
-    // tfjs would otherwise differentiate GatherV2 with respect to its int32 indices.
-    const index = tf.tensor1d(tf.argMax(sim, 1).dataSync() as Int32Array, 'int32');
-    return tf.gather(stopGradient(support), index) as tf.Tensor2D;
-  });
+  return nearestRows(queries, support) as tf.Tensor2D;
 }
 
 /**
