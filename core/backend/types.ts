@@ -1,6 +1,15 @@
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendName;
 
+/**
+ * Whether a backend queues work on a device, so that reading a value back waits for the queue
+ * to drain (webgpu). The training loop then reads the step figures only when a hook needs
+ * them; on the CPU backends a read costs nothing and it reads every step.
+ */
+export function readsWaitForDevice(name: BackendName): boolean {
+  return name === 'webgpu';
+}
+
 /** What a probe found out about one backend. */
 export interface BackendProbe {
   name: BackendName;

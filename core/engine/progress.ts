@@ -40,7 +40,8 @@ export class Progress {
 
   constructor(
     private readonly stream: Stream,
-    private readonly everySteps: number,
+    /** Plain lines every this many steps (`train.logEvery`); figures are read for them at least this often. */
+    readonly everySteps: number,
   ) {}
 
   start(totalSteps: number, fromStep: number): void {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { readsWaitForDevice } from '../backend/types';
 import { writeFileAtomic } from '../checkpoint/atomic';
 import { CheckpointStore } from '../checkpoint/store';
 import type { RunStatus } from '../contracts/tracker';
@@ -19,7 +20,7 @@ import { openWorld } from '../distributed/open-world';
 import { broadcastString } from '../distributed/tensor-collectives';
 import { isLeader, type World } from '../distributed/world';
 
-export interface RunOptions extends Pick<TrainerOptions, 'stdout' | 'stopAfterSteps' | 'onStepEnd'> {
+export interface RunOptions extends Pick<TrainerOptions, 'stdout' | 'stopAfterSteps' | 'onStepEnd' | 'deferFigureReads'> {
   /** Run directory; default `<outDir>/<name>-<timestamp>` under the current directory. */
   runDir?: string;
   log?: Logger;
@@ -115,7 +116,7 @@ async function trainIn(loaded: LoadedExperiment, registry: PluginRegistry, runDi
 
   const ranks = world.size > 1 ? ` on ${world.size} ranks` : '';
   if (leader) log.info(`run ${runDir}: ${spec.train.steps} steps of batch ${spec.train.batchSize}${ranks} on ${exp.backend.name}${ckpt ? `, resuming at step ${ckpt.state.step}` : ''}`);
-  const trainer = new Trainer(exp, { runDir, log, stdout: options.stdout, resume: ckpt, stopAfterSteps: options.stopAfterSteps, onStepEnd: options.onStepEnd, world: world.size > 1 ? world : undefined });
+  const trainer = new Trainer(exp, { runDir, log, stdout: options.stdout, resume: ckpt, stopAfterSteps: options.stopAfterSteps, onStepEnd: options.onStepEnd, world: world.size > 1 ? world : undefined, deferFigureReads: options.deferFigureReads ?? readsWaitForDevice(exp.backend.name) });
   const result = await trainer.run();
   trainer.dispose();
   if (!leader) return { status: result.status, runDir, metrics: result.evalMetrics, lossCurve: result.lossCurve, error: result.error };

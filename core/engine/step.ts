@@ -7,6 +7,7 @@ import type { World } from '../distributed/world';
 import { encodeViews } from './encode-views';
 import { computeOnWorld, globalSources } from './global-batch';
 import type { DualEncoderModel } from './model';
+import { DeviceFigures, readFigures, type Figures } from './step-figures';
 import { Memo, objectiveInputs, type FeatureSources, type ObjectiveSlot } from './step-inputs';
 
 /** Everything one (micro-)batch contributes to a step, prepared outside the gradient tape. */
@@ -21,15 +22,18 @@ export interface StepBatch {
   momentum: ReadonlyMap<string, tf.Tensor2D>;
 }
 
-export interface StepOutcome {
+/** A (micro-)batch's gradients, and its figures still on the device. */
+export interface DeviceStepOutcome {
   /** Gradient per parameter name (caller disposes). */
   grads: Map<string, tf.Tensor>;
-  /** Weighted total loss. */
-  total: number;
-  /** Each objective's own (unweighted) loss, by slot index. */
-  losses: number[];
-  /** `<label>/<metric>` figures reported by the objectives. */
-  metrics: Record<string, number>;
+  /** The weighted total, each objective's loss and the objectives' metrics, unread (caller reads or disposes). */
+  figures: DeviceFigures;
+}
+
+/** A (micro-)batch's gradients and its figures, read. */
+export interface StepOutcome extends Figures {
+  /** Gradient per parameter name (caller disposes). */
+  grads: Map<string, tf.Tensor>;
 }
 
 interface Context {
@@ -57,23 +61,21 @@ function totalLoss(ctx: Context, src: FeatureSources, keepLosses: tf.Scalar[], k
   return total!;
 }
 
+/** The kept scalars of one (micro-)batch as unread device figures. */
+function deviceFigures(total: tf.Scalar, losses: tf.Scalar[], metrics: Map<string, tf.Scalar>): DeviceFigures {
+  const figures = new DeviceFigures();
+  figures.addMicroBatch(total, losses, metrics);
+  return figures;
+}
+
 /**
- * Reads all kept scalars with one asynchronous device read, then frees them. Never a
- * synchronous read: tfjs-backend-webgpu cannot read synchronously in Node (it reaches for
- * OffscreenCanvas), and on any GPU a synchronous read stalls the queue.
+ * Reads a step's figures with one asynchronous device read. Never a synchronous read:
+ * tfjs-backend-webgpu cannot read synchronously in Node (it reaches for OffscreenCanvas), and
+ * on any GPU a synchronous read stalls the queue.
  */
-async function readScalars(total: tf.Scalar, losses: tf.Scalar[], metrics: Map<string, tf.Scalar>): Promise<Omit<StepOutcome, 'grads'>> {
-  const all = [total, ...losses, ...metrics.values()];
-  const stacked = tf.tidy(() => tf.stack(all.map((s) => tf.reshape(tf.cast(s, 'float32'), []))));
-  tf.dispose(all);
-  const values = (await stacked.data()) as Float32Array;
-  stacked.dispose();
-  const names = [...metrics.keys()];
-  return {
-    total: values[0],
-    losses: Array.from(values.subarray(1, 1 + losses.length)),
-    metrics: Object.fromEntries(names.map((n, i) => [n, values[1 + losses.length + i]])),
-  };
+export async function readOutcome(out: DeviceStepOutcome): Promise<StepOutcome> {
+  const [figures] = await readFigures([out.figures]);
+  return { grads: out.grads, ...figures };
 }
 
 function unmaskedViews(batch: StepBatch): Map<string, tf.Tensor4D> {
@@ -109,8 +111,13 @@ function nameGrads(params: readonly NamedVariable[], grads: tf.NamedTensorMap, i
   return into;
 }
 
-/** The plain step: one tape over encoders, projections and objectives for the whole batch. */
+/** The plain step with its figures read (see plainStepOnDevice). */
 export async function plainStep(ctx: Context, batch: StepBatch): Promise<StepOutcome> {
+  return readOutcome(plainStepOnDevice(ctx, batch));
+}
+
+/** The plain step: one tape over encoders, projections and objectives for the whole batch; nothing read back. */
+export function plainStepOnDevice(ctx: Context, batch: StepBatch): DeviceStepOutcome {
   const losses: tf.Scalar[] = [];
   const metrics = new Map<string, tf.Scalar>();
   const { value, grads } = tf.variableGrads(() => {
@@ -146,7 +153,7 @@ export async function plainStep(ctx: Context, batch: StepBatch): Promise<StepOut
     };
     return totalLoss(ctx, src, losses, metrics);
   }, ctx.params.map((p) => p.variable));
-  return { grads: nameGrads(ctx.params, grads), ...(await readScalars(value, losses, metrics)) };
+  return { grads: nameGrads(ctx.params, grads), figures: deviceFigures(value, losses, metrics) };
 }
 
 function chunks(n: number, size: number): Array<[number, number]> {
@@ -163,6 +170,11 @@ function chunks(n: number, size: number): Array<[number, number]> {
  * backpropagate the cached feature gradients (∑ features·∂L/∂features) into the encoders.
  */
 export async function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: number, encoderParams: { image: NamedVariable[]; text: NamedVariable[] }): Promise<StepOutcome> {
+  return readOutcome(gradCacheStepOnDevice(ctx, batch, chunkSize, encoderParams));
+}
+
+/** GradCache's step (see gradCacheStep), nothing read back. */
+export function gradCacheStepOnDevice(ctx: Context, batch: StepBatch, chunkSize: number, encoderParams: { image: NamedVariable[]; text: NamedVariable[] }): DeviceStepOutcome {
   const { model } = ctx;
   const batchSize = [...batch.views.values()][0]?.shape[0] ?? batch.text?.ids.shape[0] ?? 0;
   const parts = chunks(batchSize, chunkSize);
@@ -236,5 +248,5 @@ export async function gradCacheStep(ctx: Context, batch: StepBatch, chunkSize: n
   }
   tf.dispose([...featureGrads.values()]);
   for (const v of featureVars) v.dispose();
-  return { grads: out, ...(await readScalars(value, losses, metrics)) };
+  return { grads: out, figures: deviceFigures(value, losses, metrics) };
 }

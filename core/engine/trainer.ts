@@ -9,7 +9,8 @@ import { HookList, RunContext, trainingHooks, type RunEnd, type StepReport } fro
 import { AdamW } from './optim/adamw';
 import { learningRate } from './schedule';
 import { TrainingCheckpoints } from './train-checkpoints';
-import { trainStep, type TrainState } from './train-step';
+import { trainStep, type TrainState, type TrainStepOutcome } from './train-step';
+import { disposeStepFigures, readStepFigures } from './step-figures';
 import { Throughput } from './throughput';
 import { rankShard } from './rank-shard';
 import { broadcastVariables } from '../distributed/tensor-collectives';
@@ -26,6 +27,20 @@ export interface TrainerOptions {
   onStepEnd?: (step: number) => void;
   /** The ranks of a data-parallel run; absent: one process. */
   world?: World;
+  /**
+   * Read the steps' figures only when a hook needs them (TrainingHook.syncAt) and at the end,
+   * rather than after every step: for backends that queue work on a device, where a read
+   * waits for the queue to drain. run.ts sets it from the backend.
+   */
+  deferFigureReads?: boolean;
+}
+
+/** A step applied by the optimizer whose figures are not read yet. */
+interface PendingStep {
+  out: TrainStepOutcome;
+  lr: number;
+  /** Host figures added by afterUpdate hooks. */
+  metrics: Record<string, number>;
 }
 
 export interface TrainResult {
@@ -47,6 +62,8 @@ export class Trainer {
   private readonly checkpoints: TrainingCheckpoints;
   private readonly hooks: HookList;
   private state: TrainingState = { step: 0, rng: {}, data: { epoch: 0, offset: 0 }, lossCurve: [] };
+  /** Steps applied whose figures are not read yet (several only with deferFigureReads). */
+  private readonly pending: PendingStep[] = [];
 
   constructor(
     private readonly exp: Experiment,
@@ -83,13 +100,13 @@ export class Trainer {
   }
 
   async run(): Promise<TrainResult> {
-    const { spec, slots } = this.exp;
+    const { spec } = this.exp;
     const total = spec.train.steps;
     const loader = await this.openLoader();
     const ctx = new RunContext(this.state, total);
     const nextBatch = async (): Promise<Batch> => {
       const batch = await loader.next();
-      if (!batch) throw new TrainingError(`step ${ctx.step}: the training data ran out`);
+      if (!batch) throw new TrainingError(`step ${ctx.step + this.pending.length}: the training data ran out`);
       return batch;
     };
     // Measured once here, so every hook reports the same img/s.
@@ -99,29 +116,55 @@ export class Trainer {
       await this.hooks.beforeRun(ctx);
       throughput.restart();
       let status: RunEnd = 'FINISHED';
-      while (this.state.step < total) {
-        const lr = learningRate(this.state.step, total, spec.optimizer.lr, spec.schedule);
-        const out = await trainStep(this.trainState, { step: this.state.step, totalSteps: total }, nextBatch, lr);
-        const report: StepReport = { loss: out.total, losses: Object.fromEntries(slots.map((s, i) => [s.label, out.losses[i]])), metrics: out.metrics, lr, images: out.images, imagesPerSecond: throughput.record(this.state.step + 1, total, out.images) };
-        this.hooks.checkStep(ctx, report);
-        this.state.step += 1;
-        this.state.lossCurve.push(out.total);
-        this.state.data = out.position;
-        await this.hooks.afterStep(ctx, report);
-        if (ctx.stopRequested && !ctx.isLastStep) {
-          status = 'KILLED';
-          break;
+      while (this.state.step + this.pending.length < total) {
+        const index = this.state.step + this.pending.length;
+        const lr = learningRate(index, total, spec.optimizer.lr, spec.schedule);
+        const out = await trainStep(this.trainState, { step: index, totalSteps: total }, nextBatch, lr);
+        const metrics: Record<string, number> = {};
+        this.pending.push({ out, lr, metrics });
+        this.hooks.afterUpdate(ctx, { index, metrics });
+        const done = index + 1;
+        if (!this.opts.deferFigureReads || done === total || this.hooks.syncAt(ctx, done)) {
+          await this.readPending(ctx, throughput);
+          if (ctx.stopRequested && !ctx.isLastStep) {
+            status = 'KILLED';
+            break;
+          }
         }
       }
       end = await this.hooks.afterRun(ctx, status);
       if (end.status === 'KILLED') this.opts.log.warn(`stopped at step ${this.state.step}/${total}; continue with: slipkit resume ${this.opts.runDir}`);
     } catch (err) {
+      // Steps taken before the failure are recorded (unless one of them is what failed).
+      if (this.pending.length) await this.readPending(ctx, throughput).catch(() => disposeStepFigures(this.pending.splice(0).map((p) => p.out.figures)));
       end = await this.hooks.afterRun(ctx, 'FAILED', err as Error);
     } finally {
       await loader.close();
       if (loader.failureReport().failed) this.opts.log.warn(loader.failureSummary());
     }
     return { ...end, step: this.state.step, lossCurve: this.state.lossCurve, evalMetrics: ctx.evalMetrics };
+  }
+
+  /**
+   * Reads the figures of every pending step with one device read, then, step by step in order,
+   * checks it (the NaN guard), counts it and runs the hooks' afterStep.
+   */
+  private async readPending(ctx: RunContext, throughput: Throughput): Promise<void> {
+    const steps = this.pending.splice(0);
+    const figures = await readStepFigures(steps.map((p) => p.out.figures));
+    const { slots } = this.exp;
+    const total = this.exp.spec.train.steps;
+    steps.forEach((p, i) => (steps[i] = { ...p, metrics: { ...figures[i].metrics, ...p.metrics } }));
+    for (let i = 0; i < steps.length; i++) {
+      const { out, lr, metrics } = steps[i];
+      const f = figures[i];
+      const report: StepReport = { loss: f.total, losses: Object.fromEntries(slots.map((s, j) => [s.label, f.losses[j]])), metrics, lr, images: out.images, imagesPerSecond: throughput.record(this.state.step + 1, total, out.images) };
+      this.hooks.checkStep(ctx, report);
+      this.state.step += 1;
+      this.state.lossCurve.push(f.total);
+      this.state.data = out.position;
+      await this.hooks.afterStep(ctx, report);
+    }
   }
 
   dispose(): void {

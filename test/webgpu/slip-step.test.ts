@@ -5,6 +5,7 @@ import { buildExperiment, trainableParams, type Experiment } from '../../core/en
 import { AdamW } from '../../core/engine/optim/adamw';
 import { disposeStepBatch, prepareStepBatch } from '../../core/engine/prepare-batch';
 import { plainStep, type StepBatch } from '../../core/engine/step';
+import { readStepFigures } from '../../core/engine/step-figures';
 import { trainStep, type TrainState } from '../../core/engine/train-step';
 import { Rng } from '../../core/random';
 import { assertFlatTensorCount } from '../helpers/memory';
@@ -79,7 +80,7 @@ describeOnWebgpu('a SLIP step', () => {
     try {
       await assertFlatTensorCount(3, async (i) => {
         const out = await trainStep(state, { step: i, totalSteps: 3 }, async (): Promise<Batch> => (await loader.next())!, 1e-3);
-        losses.push(out.total);
+        losses.push((await readStepFigures([out.figures]))[0].total);
       });
     } finally {
       state.optimizer.dispose();

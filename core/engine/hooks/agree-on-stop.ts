@@ -10,6 +10,11 @@ import type { RunContext, TrainingHook } from './hook';
 export class AgreeOnStop implements TrainingHook {
   constructor(private readonly world: World) {}
 
+  /** Every rank takes part in the all-reduce after every step. */
+  syncAt(): boolean {
+    return true;
+  }
+
   afterStep(ctx: RunContext): void {
     const flag = new Float64Array([ctx.stopRequested ? 1 : 0]);
     this.world.allReduceSum(flag);

@@ -19,6 +19,10 @@ export class AwaitLeaderEvaluation implements TrainingHook {
     private readonly timeoutS = evaluationTimeoutS(),
   ) {}
 
+  syncAt(_ctx: RunContext, step: number): boolean {
+    return !!this.evalEvery && step % this.evalEvery === 0;
+  }
+
   afterStep(ctx: RunContext): void {
     const every = this.evalEvery;
     if (every && ctx.step % every === 0 && !ctx.isLastStep) this.world.barrier(this.timeoutS);

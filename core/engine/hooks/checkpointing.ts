@@ -22,6 +22,11 @@ export class Checkpointing implements TrainingHook {
     private readonly log: Pick<Logger, 'debug'>,
   ) {}
 
+  /** A checkpoint at a step must hold that step's weights. */
+  syncAt(_ctx: RunContext, step: number): boolean {
+    return this.checkpointEvery > 0 && step % this.checkpointEvery === 0;
+  }
+
   async afterStep(ctx: RunContext): Promise<void> {
     const request = ctx.takeCheckpointRequest();
     const due = this.checkpointEvery > 0 && ctx.step % this.checkpointEvery === 0 && !ctx.isLastStep;

@@ -22,6 +22,11 @@ export class Evaluation implements TrainingHook {
 
   constructor(private readonly opts: EvaluationOptions) {}
 
+  /** An evaluation at a step must see that step's weights. */
+  syncAt(_ctx: RunContext, step: number): boolean {
+    return !!this.opts.evalEvery && step % this.opts.evalEvery === 0;
+  }
+
   async afterStep(ctx: RunContext): Promise<void> {
     const every = this.opts.evalEvery;
     if (every && ctx.step % every === 0 && !ctx.isLastStep) await this.evaluate(ctx);

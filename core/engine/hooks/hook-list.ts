@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger';
-import type { RunContext, RunEnd, StepReport, TrainingHook } from './hook';
+import type { RunContext, RunEnd, StepReport, StepUpdate, TrainingHook } from './hook';
 
 /** Calls a list of hooks phase by phase, each phase in list order (TrainingHook describes the phases). */
 export class HookList {
@@ -10,6 +10,15 @@ export class HookList {
 
   async beforeRun(ctx: RunContext): Promise<void> {
     for (const hook of this.hooks) await hook.beforeRun?.(ctx);
+  }
+
+  afterUpdate(ctx: RunContext, update: StepUpdate): void {
+    for (const hook of this.hooks) hook.afterUpdate?.(ctx, update);
+  }
+
+  /** Whether any hook needs the figures read once `step` steps are done. */
+  syncAt(ctx: RunContext, step: number): boolean {
+    return this.hooks.some((hook) => hook.syncAt?.(ctx, step) ?? false);
   }
 
   checkStep(ctx: RunContext, step: StepReport): void {

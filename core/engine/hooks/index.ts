@@ -18,7 +18,7 @@ import { AgreeOnStop } from './agree-on-stop';
 import { AwaitLeaderEvaluation } from './await-leader-evaluation';
 import { isLeader, type World } from '../../distributed/world';
 
-export type { RunEnd, StepReport, TrainingHook } from './hook';
+export type { RunEnd, StepReport, StepUpdate, TrainingHook } from './hook';
 export { RunContext } from './hook';
 export { HookList } from './hook-list';
 

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { MomentumPair } from '../../contracts/objective';
 import { momentumPairsOf, updateMomentum } from '../ema';
 import type { ObjectiveSlot } from '../step-inputs';
-import type { RunContext, StepReport, TrainingHook } from './hook';
+import type { RunContext, StepUpdate, TrainingHook } from './hook';
 
 /**
  * Completes each step's update after the optimizer: moves every EMA target (momentum
@@ -20,12 +20,11 @@ export class MomentumUpdate implements TrainingHook {
     this.pairs = slots.map((s) => momentumPairsOf(s, onlineEncoder));
   }
 
-  afterStep(ctx: RunContext, step: StepReport): void {
-    // The schedule is indexed by the step just taken, which the loop has already counted.
-    const index = ctx.step - 1;
+  afterUpdate(ctx: RunContext, update: StepUpdate): void {
+    // The schedule is indexed by the step just taken.
     this.slots.forEach((slot, i) => {
-      const m = updateMomentum(slot, this.pairs[i], index, ctx.totalSteps);
-      if (slot.objective.momentum) step.metrics[`${slot.label}/momentum`] = m;
+      const m = updateMomentum(slot, this.pairs[i], update.index, ctx.totalSteps);
+      if (slot.objective.momentum) update.metrics[`${slot.label}/momentum`] = m;
       slot.objective.afterStep?.();
     });
   }

@@ -15,6 +15,11 @@ export class ProgressHook implements TrainingHook {
     this.runStart = this.clock();
   }
 
+  /** The progress shown moves at least every `logEvery` steps where the loop defers its reads. */
+  syncAt(_ctx: RunContext, step: number): boolean {
+    return step % this.progress.everySteps === 0;
+  }
+
   afterStep(ctx: RunContext, step: StepReport): void {
     const perStepS = (this.clock() - this.runStart) / 1000 / (ctx.step - ctx.startStep);
     this.progress.update({ step: ctx.step, totalSteps: ctx.totalSteps, loss: step.loss, losses: step.losses, lr: step.lr, imagesPerSecond: step.imagesPerSecond, etaSeconds: perStepS * (ctx.totalSteps - ctx.step) });

@@ -32,6 +32,11 @@ export class SignalStop implements TrainingHook {
     for (const s of SIGNALS) this.source.on(s, this.onSignal);
   }
 
+  /** A signal stops the run at the step in progress, not at the next read. */
+  syncAt(): boolean {
+    return this.received !== undefined;
+  }
+
   afterStep(ctx: RunContext): void {
     if (this.received) ctx.requestStop(this.received);
   }

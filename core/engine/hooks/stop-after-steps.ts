@@ -4,6 +4,10 @@ import type { RunContext, TrainingHook } from './hook';
 export class StopAfterSteps implements TrainingHook {
   constructor(private readonly steps: number) {}
 
+  syncAt(ctx: RunContext, step: number): boolean {
+    return step - ctx.startStep >= this.steps;
+  }
+
   afterStep(ctx: RunContext): void {
     if (ctx.step - ctx.startStep >= this.steps) ctx.requestStop(`stopAfterSteps ${this.steps}`);
   }

@@ -8,6 +8,11 @@ export class TrackerHook implements TrainingHook {
     private readonly logEvery: number,
   ) {}
 
+  /** The figures of every `logEvery`-th step go out when it is taken, not a read later. */
+  syncAt(ctx: RunContext, step: number): boolean {
+    return step % this.logEvery === 0;
+  }
+
   afterStep(ctx: RunContext, step: StepReport): void {
     if (ctx.step % this.logEvery === 0 || ctx.isLastStep) this.tracker.logMetrics({ ...metricsRow(step), img_per_s: step.imagesPerSecond }, ctx.step);
   }

@@ -9,9 +9,21 @@ describe('gradient clipping: tensors', () => {
         ['a', tf.tensor1d([3, 0])],
         ['b', tf.tensor1d([4])],
       ]);
+      const original = [...grads.values()].map((g) => g.dataSync().slice());
       const before = tf.memory().numTensors;
-      assert.equal(await clipGlobalNorm(grads, maxNorm), 5);
+      const norm = clipGlobalNorm(grads, maxNorm);
+      assert.equal((await norm.data())[0], 5);
+      norm.dispose();
       assert.equal(tf.memory().numTensors, before);
+      // Within bounds the factor is exactly 1 (PyTorch multiplies by the clamped factor too).
+      const scale = Math.min(1, maxNorm / (5 + 1e-6));
+      [...grads.values()].forEach((g, i) =>
+        g.dataSync().forEach((v, j) => {
+          const want = original[i][j] * scale;
+          if (scale === 1) assert.equal(v, original[i][j]);
+          else assert.ok(Math.abs(v - want) <= 1e-6 * Math.abs(want) + 1e-12, `${v} vs ${want}`);
+        }),
+      );
       tf.dispose([...grads.values()]);
     });
   }

@@ -74,7 +74,9 @@ describe('gradient clipping (against torch.nn.utils.clip_grad_norm_)', () => {
   it('returns the pre-clip norm and scales every gradient', async () => {
     const c = ref.clipNorm;
     const grads = new Map<string, tf.Tensor>(c.grads.map((g: number[], i: number) => [`p${i}`, tf.tensor(g, c.shapes[i])]));
-    const norm = await clipGlobalNorm(grads, c.maxNorm);
+    const normTensor = clipGlobalNorm(grads, c.maxNorm);
+    const norm = (await normTensor.data())[0];
+    normTensor.dispose();
     assert.ok(Math.abs(norm - c.norm) <= 1e-5 * c.norm, `norm ${norm} vs ${c.norm}`);
     [...grads.values()].forEach((g, i) => assertClose(g.dataSync(), c.clipped[i], 1e-5, 1e-7, `grad ${i}`));
     tf.dispose([...grads.values()]);

@@ -5,6 +5,7 @@ import { buildExperiment, trainableParams, type Experiment } from '../../../core
 import { AdamW } from '../../../core/engine/optim/adamw';
 import { disposeStepBatch, prepareStepBatch } from '../../../core/engine/prepare-batch';
 import { plainStep, type StepOutcome } from '../../../core/engine/step';
+import { readStepFigures } from '../../../core/engine/step-figures';
 import { trainStep, type TrainState } from '../../../core/engine/train-step';
 import { Rng } from '../../../core/random';
 import { assertFlatTensorCount } from '../../helpers/memory';
@@ -46,12 +47,13 @@ describe('trainStep (the pure training step)', function () {
     const before = new Map(watched.map((p) => [p.name, p.variable.dataSync().slice()]));
 
     const queue = [...micro];
-    const out = await trainStep(state, { step: 0, totalSteps: 4 }, async () => queue.shift()!, 1e-3);
+    const step = await trainStep(state, { step: 0, totalSteps: 4 }, async () => queue.shift()!, 1e-3);
+    const [out] = await readStepFigures([step.figures]);
 
     assert.equal(out.total, (alone[0].total + alone[1].total) / 2);
     assert.deepEqual(out.losses, alone[0].losses.map((l, i) => (l + alone[1].losses[i]) / 2));
-    assert.equal(out.images, 8);
-    assert.deepEqual(out.position, micro[1].position);
+    assert.equal(step.images, 8);
+    assert.deepEqual(step.position, micro[1].position);
     assert.ok(out.metrics.grad_norm > 0.5, `grad_norm ${out.metrics.grad_norm} (clipped to 0.5)`);
     // AdamW's first step moves each parameter by lr·g/(|g|+eps) against its gradient g, here the
     // micro-batches' mean gradient scaled by the clipping: its sign differs from one
@@ -81,7 +83,8 @@ describe('trainStep (the pure training step)', function () {
     await loader.close(); // a loader prefetches behind the step's awaits; only the step's tensors are counted here
     let step = 1;
     await assertFlatTensorCount(3, async () => {
-      await trainStep(state, { step: step++, totalSteps: 4 }, async () => ({ ...batch, images: batch.images.clone() }), 1e-3);
+      const out = await trainStep(state, { step: step++, totalSteps: 4 }, async () => ({ ...batch, images: batch.images.clone() }), 1e-3);
+      await readStepFigures([out.figures]);
     });
     batch.images.dispose();
   });

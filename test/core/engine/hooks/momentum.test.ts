@@ -5,7 +5,7 @@ import type { Objective } from '../../../../core/contracts/objective';
 import { MomentumUpdate } from '../../../../core/engine/hooks/momentum';
 import type { ObjectiveSlot } from '../../../../core/engine/step-inputs';
 import { assertFlatTensorCount } from '../../../helpers/memory';
-import { advance, fakeRun, report } from './fake-run';
+import { fakeRun } from './fake-run';
 
 const named = (v: tf.Variable) => ({ name: v.name, variable: v, decay: false });
 
@@ -49,18 +49,16 @@ describe('hooks: momentum (EMA) update', () => {
   it('moves every target toward its online weights on the cosine schedule of the step just taken', () => {
     const { hook, emaEncoder, target, calls } = setup();
     const ctx = fakeRun(5);
-    advance(ctx);
-    const first = report({ metrics: {} });
-    hook.afterStep(ctx, first);
+    const first = { index: 0, metrics: {} };
+    hook.afterUpdate(ctx, first);
     // step 0 of 5: m = start = 0.9
     assert.ok(Math.abs(emaEncoder.dataSync()[0] - (0.9 * 0 + 0.1 * 2)) < 1e-6);
     assert.ok(Math.abs(target.dataSync()[0] - (0.9 * 3 + 0.1 * 1)) < 1e-6);
     assert.deepEqual(first.metrics, { 'byol/momentum': 0.9 });
     assert.deepEqual(calls, ['byol', 'clip']);
 
-    advance(ctx);
-    const second = report({ metrics: {} });
-    hook.afterStep(ctx, second);
+    const second = { index: 1, metrics: {} as Record<string, number> };
+    hook.afterUpdate(ctx, second);
     const m = 1 - 0.1 * 0.5 * (1 + Math.cos(Math.PI / 4)); // step 1 of 5: a quarter of the way
     assert.ok(Math.abs(second.metrics['byol/momentum'] - m) < 1e-12);
     assert.ok(Math.abs(emaEncoder.dataSync()[0] - (m * 0.2 + (1 - m) * 2)) < 1e-6);
@@ -69,9 +67,6 @@ describe('hooks: momentum (EMA) update', () => {
   it('leaves no tensors behind', async () => {
     const { hook } = setup();
     const ctx = fakeRun(20);
-    await assertFlatTensorCount(5, () => {
-      advance(ctx);
-      hook.afterStep(ctx, report());
-    });
+    await assertFlatTensorCount(5, (i) => hook.afterUpdate(ctx, { index: i, metrics: {} }));
   });
 });

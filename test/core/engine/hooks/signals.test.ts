@@ -13,7 +13,9 @@ describe('hooks: signals', () => {
     advance(ctx);
     hook.afterStep(ctx);
     assert.equal(ctx.stopRequested, undefined);
+    assert.equal(hook.syncAt(), false, 'no reason to read figures early');
     source.emit('SIGTERM', 'SIGTERM');
+    assert.equal(hook.syncAt(), true, 'a loop that defers reads stops at the step in progress');
     source.emit('SIGINT', 'SIGINT');
     assert.equal(ctx.stopRequested, undefined, 'the step in progress finishes first');
     advance(ctx);
