@@ -3,8 +3,17 @@
  * problems (the linear probe). The iterate and the curvature history live in Float64
  * arrays; only the objective (which may run on tensors) is supplied by the caller.
  */
+export interface Evaluation {
+  value: number;
+  gradient: Float64Array;
+}
+
+/**
+ * The objective resolves asynchronously so that it can read its value and gradient back from
+ * a device with `await tensor.data()`: tfjs-backend-webgpu cannot read synchronously in Node.
+ */
 export interface Objective {
-  (x: Float64Array): { value: number; gradient: Float64Array };
+  (x: Float64Array): Promise<Evaluation>;
 }
 
 export interface LbfgsOptions {
@@ -61,11 +70,12 @@ function direction(gradient: Float64Array, s: Float64Array[], y: Float64Array[])
   return q;
 }
 
-export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: LbfgsOptions): LbfgsResult {
+/** Evaluates the objective strictly in sequence: each point depends on the previous value. */
+export async function minimizeLbfgs(objective: Objective, x0: Float64Array, options: LbfgsOptions): Promise<LbfgsResult> {
   const history = options.history ?? 10;
   const relTol = options.relativeDecreaseTolerance ?? 1e-10;
   let x: Float64Array = Float64Array.from(x0);
-  let { value, gradient }: { value: number; gradient: Float64Array } = objective(x);
+  let { value, gradient }: Evaluation = await objective(x);
   const s: Float64Array[] = [];
   const y: Float64Array[] = [];
   for (let iteration = 0; iteration < options.maxIterations; iteration++) {
@@ -81,10 +91,10 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
     }
     // Without curvature information the first step is scaled to unit length.
     let step = s.length === 0 ? Math.min(1, 1 / Math.sqrt(dot(gradient, gradient))) : 1;
-    let accepted: { x: Float64Array; value: number; gradient: Float64Array } | undefined;
+    let accepted: ({ x: Float64Array } & Evaluation) | undefined;
     for (let tries = 0; tries < MAX_BACKTRACKS; tries++) {
       const candidate = x.map((xi, i) => xi + step * d[i]);
-      const evaluated = objective(candidate);
+      const evaluated = await objective(candidate);
       if (Number.isFinite(evaluated.value) && evaluated.value <= value + ARMIJO_C1 * step * slope) {
         accepted = { x: candidate, ...evaluated };
         break;

@@ -54,7 +54,7 @@ async function fitStandardized<T>(
   const scaler = columnStats(fitOn.features, { minStd: MIN_STD });
   const x = standardize(fitOn.features, scaler);
   try {
-    const fit = fitLogisticRegression(x, fitOn.labels, {
+    const fit = await fitLogisticRegression(x, fitOn.labels, {
       numClasses: options.numClasses,
       l2,
       maxIterations: options.maxIterations,

@@ -15,10 +15,10 @@ function accuracy(predictions: ArrayLike<number>, labels: number[]): number {
 
 describe('fitLogisticRegression (L-BFGS) vs scikit-learn LogisticRegression', () => {
   for (const c of fixture.trainer) {
-    it(`λ=${c.l2} (C=1/(λN)): same predictions and accuracies, probabilities within 1e-3`, () => {
+    it(`λ=${c.l2} (C=1/(λN)): same predictions and accuracies, probabilities within 1e-3`, async () => {
       const x = matrix(fixture.train.features);
       const xTest = matrix(fixture.test.features);
-      const fit = fitLogisticRegression(x, Int32Array.from(fixture.train.labels), {
+      const fit = await fitLogisticRegression(x, Int32Array.from(fixture.train.labels), {
         numClasses: fixture.numClasses,
         l2: c.l2,
         maxIterations: 1000,
@@ -38,13 +38,13 @@ describe('fitLogisticRegression (L-BFGS) vs scikit-learn LogisticRegression', ()
     });
   }
 
-  it('reaches the same optimum from a warm start', () => {
+  it('reaches the same optimum from a warm start', async () => {
     const x = matrix(fixture.train.features);
     const labels = Int32Array.from(fixture.train.labels);
     const options = { numClasses: fixture.numClasses, maxIterations: 1000, gradientTolerance: 1e-6 };
-    const strong = fitLogisticRegression(x, labels, { ...options, l2: 1e-1 });
-    const cold = fitLogisticRegression(x, labels, { ...options, l2: 1e-3 });
-    const warm = fitLogisticRegression(x, labels, { ...options, l2: 1e-3, warmStart: strong.parameters });
+    const strong = await fitLogisticRegression(x, labels, { ...options, l2: 1e-1 });
+    const cold = await fitLogisticRegression(x, labels, { ...options, l2: 1e-3 });
+    const warm = await fitLogisticRegression(x, labels, { ...options, l2: 1e-3, warmStart: strong.parameters });
     assert.ok(Math.abs(cold.optimisation.value - warm.optimisation.value) < 1e-5);
     assert.ok(warm.optimisation.iterations <= cold.optimisation.iterations);
     for (const f of [strong, cold, warm]) disposeLogisticModel(f.model);
@@ -54,8 +54,8 @@ describe('fitLogisticRegression (L-BFGS) vs scikit-learn LogisticRegression', ()
   it('keeps the tensor count flat', async () => {
     const x = matrix(fixture.train.features);
     const labels = Int32Array.from(fixture.train.labels);
-    await assertFlatTensorCount(2, () => {
-      const fit = fitLogisticRegression(x, labels, { numClasses: fixture.numClasses, l2: 1e-2, maxIterations: 20, gradientTolerance: 1e-6 });
+    await assertFlatTensorCount(2, async () => {
+      const fit = await fitLogisticRegression(x, labels, { numClasses: fixture.numClasses, l2: 1e-2, maxIterations: 20, gradientTolerance: 1e-6 });
       disposeLogisticModel(fit.model);
     });
     x.dispose();
