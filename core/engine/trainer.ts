@@ -154,10 +154,11 @@ export class Trainer {
     const figures = await readStepFigures(steps.map((p) => p.out.figures));
     const { slots } = this.exp;
     const total = this.exp.spec.train.steps;
-    steps.forEach((p, i) => (steps[i] = { ...p, metrics: { ...figures[i].metrics, ...p.metrics } }));
     for (let i = 0; i < steps.length; i++) {
-      const { out, lr, metrics } = steps[i];
+      const { out, lr } = steps[i];
       const f = figures[i];
+      // The step's own figures, then those the afterUpdate hooks added (`<label>/momentum`).
+      const metrics = { ...f.metrics, ...steps[i].metrics };
       const report: StepReport = { loss: f.total, losses: Object.fromEntries(slots.map((s, j) => [s.label, f.losses[j]])), metrics, lr, images: out.images, imagesPerSecond: throughput.record(this.state.step + 1, total, out.images) };
       this.hooks.checkStep(ctx, report);
       this.state.step += 1;
