@@ -45,17 +45,17 @@ function queryColumnScale(width: number, heads: number): tf.Tensor1D {
  * intermediate, until the whole backward pass ends, so a chain of small ops peaks at
  * about twice its activations. This node keeps only x̂ and 1/σ of both norms, the
  * attention heads (split, or packed with the fused ops), the attention probabilities and
- * output, and the GELU's output and derivative (about 14·W floats per token plus the
- * attention maps; PyTorch keeps about 16·W), plus the weight-sized folded weights, and
+ * output, and the MLP's pre-activation (about 10·W floats per token plus the attention
+ * maps; PyTorch keeps about 16·W), plus the weight-sized folded weights, and
  * frees them as its backward pass consumes them. An evaluation pass (no tape recording)
  * saves nothing.
  *
  * Fewer element-wise passes over activations, each traded for weight-sized work:
  * - both norms' γ and β, and attention's 1/√d, are folded into the weights of the linear
  *   layer that follows them (see foldNormIntoLinear);
- * - the GELU runs on h/√2, with 1/√2 folded into fc1's and fc2's weights, and its
- *   derivative is computed in the forward pass from terms it shares with the GELU (see
- *   scaledGeluForward);
+ * - the GELU runs on h/√2, with 1/√2 folded into fc1's and fc2's weights; the backward
+ *   pass recomputes it with its derivative in one fused pass from the saved pre-activation
+ *   (see scaledGeluForward), rather than keeping both from the forward pass;
  * - the linear layers' biases are added by the op that reads their product (attention,
  *   the GELU, the residual adds), and the residual gradients by the norms' backward passes.
  * On the native backend those ops are the fused kernels of core/backend/fused-ops.ts (one
@@ -77,11 +77,14 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
     const n2 = normalise(attended, p.norm2.eps);
     // z = h/√2 for the MLP's pre-activation h; activated = z·(1 + erf z) = √2·GELU(h).
     const fc1Folded = foldNormIntoLinear(p.norm2, p.fc1, GELU_SCALE);
-    const { value: activated, derivative: geluPrime } = biasScaledGeluForward(matMul2d(n2.xHat, fc1Folded.weight), fc1Folded.bias, recording);
+    // The pre-activation is kept, not the GELU's value and derivative: the backward pass
+    // recomputes both in one fused pass, and the block saves one [B·T, 4W] tensor less.
+    const preActivation = matMul2d(n2.xHat, fc1Folded.weight);
+    const { value: activated } = biasScaledGeluForward(preActivation, fc1Folded.bias, false);
     const fc2Weight = tf.mul(p.fc2.weight, GELU_SCALE) as tf.Tensor2D;
     // The folded weights are weight-sized: keeping them spares the backward pass refolding.
     if (recording) {
-      save([n1.xHat, n1.invStd, context, n2.xHat, n2.invStd, activated, geluPrime as tf.Tensor2D, qkvFolded.weight, fc1Folded.weight, fc2Weight, ...attention.saved]);
+      save([n1.xHat, n1.invStd, context, n2.xHat, n2.invStd, preActivation, fc1Folded.bias, qkvFolded.weight, fc1Folded.weight, fc2Weight, ...attention.saved]);
     }
     return {
       value: addBiasResidual(attended, matMul2d(activated, fc2Weight), p.fc2.bias),
@@ -92,18 +95,20 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
 
 /** The backward pass of preNormBlock, freeing each saved tensor once it is used. Gradients in input order. */
 function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlockParams, shape: AttentionShape): tf.Tensor[] {
-  const [xHat1, invStd1, context, xHat2, invStd2, activated, geluPrime, qkvWeight, fc1Weight, fc2Weight] = saved;
+  const [xHat1, invStd1, context, xHat2, invStd2, preActivation, fc1Bias, qkvWeight, fc1Weight, fc2Weight] = saved;
   const attentionSaved = saved.slice(10);
 
   // MLP half: out = a + f(z)·(W₂/√2) + b₂ with z = x̂₂·W₁′ + b₁′ and f(z) = z·(1 + erf z) = √2·GELU(h)
   const [dAttended, dGamma2, dBeta2, dW1, dB1, dW2, dB2] = tf.tidy(() => {
+    // The same kernel on the same input as the forward pass: the same values, bit for bit.
+    const { value: activated, derivative: geluPrime } = biasScaledGeluForward(preActivation as tf.Tensor2D, fc1Bias as tf.Tensor1D, true);
     const dW2 = tf.mul(matMul2d(activated as tf.Tensor2D, dy, true, false), GELU_SCALE);
     const { product: dZ, sums: dZColumnSums } = multiplyWithColumnSums(matMul2d(dy, fc2Weight as tf.Tensor2D, false, true), geluPrime as tf.Tensor2D);
     const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dZ, true, false), dZColumnSums, p.norm2, p.fc1, GELU_SCALE);
     const dAttended = normaliseBackward(matMul2d(dZ, fc1Weight as tf.Tensor2D, false, true), xHat2, invStd2, dy);
     return [dAttended, d.gamma, d.beta, d.weight, d.bias, dW2, columnSums(dy)];
   });
-  tf.dispose([activated, geluPrime, xHat2, invStd2, fc1Weight, fc2Weight]);
+  tf.dispose([preActivation, fc1Bias, xHat2, invStd2, fc1Weight, fc2Weight]);
 
   // Attention half: a = x + proj(attention(x̂₁·W_qkv′ + b_qkv′))
   const [dx, dGamma1, dBeta1, dWqkv, dBqkv, dWproj, dBproj] = tf.tidy(() => {

@@ -134,7 +134,7 @@ describeOnBackends('memory-lean layers with custom gradients', () => {
     });
   }
 
-  it('preNormBlock keeps only x̂ and 1/σ of both norms, qkv, the attention maps and output, the GELU output and derivative, and the folded weights', () => {
+  it('preNormBlock keeps only x̂ and 1/σ of both norms, qkv, the attention maps and output, the MLP pre-activation (not the GELU output and derivative), and the folded weights', () => {
     const [batch, tokens, heads, width] = [2, 5, 2, 8];
     const n = batch * tokens;
     const block = new TransformerBlock('b', {
@@ -151,7 +151,8 @@ describeOnBackends('memory-lean layers with custom gradients', () => {
       return tf.sum(out);
     }, vars));
     const foldedWeightFloats = width * 3 * width + width * 4 * width + 4 * width * width;
-    const savedFloats = n * width * (1 + 3 + 1 + 1 + 4 + 4) + 2 * n + batch * heads * tokens * tokens + foldedWeightFloats;
+    // Per token: x̂₁, qkv, the attention output, x̂₂ and the MLP's pre-activation (4·W); fc1's folded bias (4·W) once.
+    const savedFloats = n * width * (1 + 3 + 1 + 1 + 4) + 2 * n + batch * heads * tokens * tokens + foldedWeightFloats + 4 * width;
     const outputFloats = n * width;
     assert.equal(keptBytes, 4 * (savedFloats + outputFloats));
     tf.dispose([x, ...vars]);
