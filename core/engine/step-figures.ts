@@ -26,13 +26,7 @@ export class DeviceFigures {
 
   /** Adds a micro-batch's kept scalars (consumed: stacked into one vector and disposed). */
   addMicroBatch(total: tf.Scalar, losses: tf.Scalar[], metrics: ReadonlyMap<string, tf.Scalar>): void {
-    const names = [...metrics.keys()];
-    if (this.lossCount < 0) {
-      this.lossCount = losses.length;
-      this.metricNames = names;
-    } else if (losses.length !== this.lossCount || names.join('\n') !== this.metricNames.join('\n')) {
-      throw new Error(`a micro-batch reported ${losses.length} losses and metrics [${names}], the first [${this.metricNames}] and ${this.lossCount}`);
-    }
+    this.layout(losses.length, [...metrics.keys()]);
     const all = [total, ...losses, ...metrics.values()];
     this.micro.push(tf.tidy(() => tf.stack(all.map((s) => tf.reshape(tf.cast(s, 'float32'), []))) as tf.Tensor1D));
     tf.dispose(all);
@@ -41,14 +35,19 @@ export class DeviceFigures {
   /** Takes over the micro-batches of another (a micro-batch's own figures), leaving it empty. */
   absorb(other: DeviceFigures): void {
     if (other.stepScalars.size) throw new Error('a micro-batch has no step-level figures');
-    if (this.lossCount < 0) {
-      this.lossCount = other.lossCount;
-      this.metricNames = other.metricNames;
-    } else if (other.lossCount !== this.lossCount || other.metricNames.join('\n') !== this.metricNames.join('\n')) {
-      throw new Error(`a micro-batch reported ${other.lossCount} losses and metrics [${other.metricNames}], the first [${this.metricNames}] and ${this.lossCount}`);
-    }
+    this.layout(other.lossCount, other.metricNames);
     this.micro.push(...other.micro);
     other.micro.length = 0;
+  }
+
+  /** Takes the first micro-batch's layout; every later one must have the same objectives and metrics. */
+  private layout(lossCount: number, metricNames: string[]): void {
+    if (this.lossCount < 0) {
+      this.lossCount = lossCount;
+      this.metricNames = metricNames;
+    } else if (lossCount !== this.lossCount || metricNames.join('\n') !== this.metricNames.join('\n')) {
+      throw new Error(`a micro-batch reported ${lossCount} losses and metrics [${metricNames}], the first ${this.lossCount} and [${this.metricNames}]`);
+    }
   }
 
   /** Adds a step-level figure (kept until read; consumed). */

@@ -6,6 +6,7 @@ import { runExperiment, type RunResult } from '../../../core/engine/run';
 import { definePlugin } from '../../../core/plugins/define';
 import { PluginRegistry } from '../../../core/plugins/registry';
 import { resolveExperiment } from '../../../core/spec/resolve';
+import { recordingTracker } from '../../helpers/recording-tracker';
 import { captureStream, quietLog, specPath, tempDir } from '../../helpers/runs';
 
 /** How many times the objective below has computed: the steps the loop has taken so far. */
@@ -41,21 +42,7 @@ const scripted = definePlugin({
   create: () => ({ evaluate: async (_model: unknown, ctx: { step: number }) => ({ score: [0.5, 0.25, 0.75, 0.6][ctx.step / 4 - 1] ?? 0 }) }),
 });
 let tracked: string[] = [];
-const recording = definePlugin({
-  kind: 'tracker',
-  name: 'recording',
-  description: 'test tracker: remembers logMetrics calls',
-  schema: { type: 'object', properties: {} },
-  create: () => ({
-    start: async () => undefined,
-    logParams: async () => undefined,
-    setTags: async () => undefined,
-    logMetrics: (m: Record<string, number>, step: number) => void tracked.push(`${step}: ${JSON.stringify(Object.fromEntries(Object.entries(m).filter(([k]) => k !== 'img_per_s')))}`),
-    logArtifact: async () => undefined,
-    flush: async () => undefined,
-    end: async () => undefined,
-  }),
-});
+const recording = recordingTracker((m, step) => tracked.push(`${step}: ${JSON.stringify(Object.fromEntries(Object.entries(m).filter(([k]) => k !== 'img_per_s')))}`));
 
 /**
  * The loop's deferred reads (TrainerOptions.deferFigureReads, on for webgpu, where a read

@@ -5,6 +5,7 @@ import { runExperiment } from '../../../core/engine/run';
 import { definePlugin } from '../../../core/plugins/define';
 import { PluginRegistry } from '../../../core/plugins/registry';
 import { resolveExperiment } from '../../../core/spec/resolve';
+import { recordingTracker } from '../../helpers/recording-tracker';
 import { captureStream, quietLog, specPath, tempDir } from '../../helpers/runs';
 
 /** An evaluator whose score at each step is scripted, so the best step is known in advance. */
@@ -19,21 +20,7 @@ const scripted = definePlugin({
 
 /** A tracker that records the steps and names of the metrics it is sent. */
 let tracked: string[] = [];
-const recording = definePlugin({
-  kind: 'tracker',
-  name: 'recording',
-  description: 'test tracker: remembers logMetrics calls',
-  schema: { type: 'object', properties: {} },
-  create: () => ({
-    start: async () => undefined,
-    logParams: async () => undefined,
-    setTags: async () => undefined,
-    logMetrics: (m: Record<string, number>, step: number) => void tracked.push(`${step}: ${Object.keys(m).includes('img_per_s') ? 'step row' : Object.keys(m).join(',')}`),
-    logArtifact: async () => undefined,
-    flush: async () => undefined,
-    end: async () => undefined,
-  }),
-});
+const recording = recordingTracker((m, step) => tracked.push(`${step}: ${Object.keys(m).includes('img_per_s') ? 'step row' : Object.keys(m).join(',')}`));
 
 // Synthetic data (the fixture plugins); six steps with evaluation every 2 and a checkpoint every 4.
 describe('the trainer\'s hooks in a run (fixture plugins, synthetic data)', function () {
