@@ -79,6 +79,9 @@ describe('data parallel on MPI: a rank that hangs or dies (real mpirun)', functi
     const seconds = (Date.now() - faultAt) / 1000;
     assert.notEqual(result.code, 0);
     assert.match(result.output, /rank 1 with PID \d+ on node \S+ exited on signal 9/);
+    // mpirun hands each rank a pseudo-terminal; progress still comes as plain lines, not a redrawn bar.
+    assert.match(result.output, /\bstep 2\/2000 loss \d/);
+    assert.doesNotMatch(result.output, /\x1b\[/);
     assert.ok(seconds < TIMEOUT_S + 30, `the job took ${seconds} s to end after the kill`);
     const ckpt = new CheckpointStore(runDir).load('last');
     assert.ok(ckpt && ckpt.state.step >= 4, 'the last checkpoint loads');

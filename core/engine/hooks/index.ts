@@ -43,7 +43,10 @@ export interface HookSettings {
  */
 export function trainingHooks(exp: Experiment, settings: HookSettings): TrainingHook[] {
   const { train } = exp.spec;
-  const progress = new Progress(settings.stdout, train.logEvery);
+  // OpenMPI gives every rank a pseudo-terminal whatever mpirun's own output is (a log file, a
+  // pipe), so a rank's isTTY says nothing about where its lines end up: plain lines there.
+  const distributed = !!settings.world && settings.world.size > 1;
+  const progress = new Progress(distributed ? { write: (s: string) => settings.stdout.write(s), isTTY: false } : settings.stdout, train.logEvery);
   const leader = !settings.world || isLeader(settings.world);
   const hooks: Array<TrainingHook | false | undefined> = [
     // First, and in checkStep: a non-finite loss fails the run before the step is counted,
