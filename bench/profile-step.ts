@@ -4,7 +4,7 @@
  * kernels that took the most time in total, with their call counts and share of the step.
  *
  *   node dist/bench/profile-step.js [--model small|vits16] [--batch 64] [--backend tensorflow] [--top 25] [--shapes]
- *                                   [--adamw auto|tf-ops|tensorflow-fused]
+ *                                   [--adamw auto|slipkit|tensorflow-fused]
  *
  * --shapes breaks each kernel down by its input shapes. A first table says where the profiled
  * step's wall time goes, by phase and kind of kernel, in rows that add up to it: the time

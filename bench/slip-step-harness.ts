@@ -35,7 +35,7 @@ export async function benchStep(model: string, batch: number, backend: string): 
   const loaded = resolveExperiment(spec, registry, [`backend=${backend}`, `train.batchSize=${batch}`]);
   const exp = await buildExperiment(loaded, registry, new Logger('warn'), { withTracker: false });
   const params = trainableParams(exp);
-  // --adamw tf-ops|tensorflow-fused compares the optimizer implementations (default: auto).
+  // --adamw slipkit|tensorflow-fused compares the optimizer implementations (default: auto).
   const implementation = benchArg('adamw', 'auto') as AdamWOptions['implementation'];
   const opt = new AdamW(params, { betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.1, implementation });
   const size = exp.spec.data.imageSize;

@@ -19,7 +19,7 @@
  * .venv-bench/bin/pip install torch==2.13.0 numpy`).
  *
  *   node dist/bench/slip-step.js [--model small|vits16] [--batch 64] [--steps 3] [--rounds 1] [--backends tensorflow,wasm,cpu]
- *                                [--twin eager,compiled,three-pass] [--adamw auto|tf-ops|tensorflow-fused]
+ *                                [--twin eager,compiled,three-pass] [--adamw auto|slipkit|tensorflow-fused]
  *   node dist/bench/slip-step.js --count [--model small] [--batch 8] [--steps 2]
  *
  * --count runs on webgpu only, in this process, and prints the compute dispatches and queue

@@ -1,5 +1,6 @@
 import './fused';
-import { registerFusedImplementation } from './fused/registry';
+import * as tf from '@tensorflow/tfjs';
+import { registerFusedImplementation, type FusedAttrs } from './fused/registry';
 import { firstLine, loadModule } from './load-module';
 import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorflow-ops';
 
@@ -21,6 +22,7 @@ import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorf
  * | SlipkitUnfoldNormGrad | the original parameters' gradients from the folded ones | ~15 small ops |
  * | SlipkitAttention | softmax(scale·q·kᵀ + mask)·v per head, from packed qkv + b | ~12 ops (bias, split, transposes, softmax, merge) |
  * | SlipkitAttentionGrad | d(qkv) from d(context) | ~14 ops |
+ * | SlipkitAdamW | one AdamW update: p′, m′, v′ | ~13 ops |
  *
  * Each is the `tensorflow` backend's kernel for the fused op of the same name
  * (core/backend/fused/: one kernel name per op, the reference formulation on backends
@@ -38,6 +40,7 @@ export const FUSED_OP_OUTPUTS = {
   SlipkitUnfoldNormGrad: 4,
   SlipkitAttention: 3,
   SlipkitAttentionGrad: 1,
+  SlipkitAdamW: 3,
 } as const;
 
 export type FusedOpName = keyof typeof FUSED_OP_OUTPUTS;
@@ -92,6 +95,7 @@ export function fusedOpsState(): FusedOpsState {
 
 /** The native op as the `tensorflow` backend's kernel for the fused op of the same name. */
 function registerTfjsKernel(name: FusedOpName): void {
+  if (name === 'SlipkitAdamW') return registerAdamWKernel();
   const outputs = FUSED_OP_OUTPUTS[name];
   registerFusedImplementation('tensorflow', name, (ordered, attrs, backend) => {
       const runner = asOpRunner(backend)!;
@@ -104,4 +108,33 @@ function registerTfjsKernel(name: FusedOpName): void {
       if (scale !== undefined) opAttrs.push(floatAttr(runner, 'scale', scale));
       return outputs === 1 ? [runner.executeSingleOutput(name, opAttrs, ordered)] : runner.executeMultipleOutputs(name, opAttrs, ordered, outputs);
   });
+}
+
+/**
+ * The native SlipkitAdamW takes its scalars as a fifth input, a float32 tensor
+ * [β1, 1−β1, β2, 1−β2, bc2Sqrt, ε, decay, lr/bc1] (core/backend/native/adamw_ops.cc says why
+ * not as attributes). The few distinct ones of a step (parameters with and without decay) are
+ * kept between calls.
+ */
+function registerAdamWKernel(): void {
+  const hyperTensors = new Map<string, tf.Tensor1D>();
+  const hyperFor = (a: FusedAttrs): tf.Tensor1D => {
+    const { beta1, beta2, bc2Sqrt, eps, decay, lr, bc1 } = a as Record<string, number>;
+    const values = Float32Array.of(beta1!, 1 - beta1!, beta2!, 1 - beta2!, bc2Sqrt!, eps!, decay!, lr! / bc1!);
+    const key = values.join(',');
+    let t = hyperTensors.get(key);
+    if (!t) {
+      // A step needs two or three; older ones belong to earlier steps.
+      if (hyperTensors.size >= 4) {
+        const [oldest] = hyperTensors.keys();
+        hyperTensors.get(oldest!)!.dispose();
+        hyperTensors.delete(oldest!);
+      }
+      t = tf.keep(tf.tensor1d(values, 'float32'));
+      hyperTensors.set(key, t);
+    }
+    return t;
+  };
+  registerFusedImplementation('tensorflow', 'SlipkitAdamW', (ordered, attrs, backend) =>
+    asOpRunner(backend)!.executeMultipleOutputs('SlipkitAdamW', [], [...ordered, hyperFor(attrs)], FUSED_OP_OUTPUTS.SlipkitAdamW));
 }

@@ -10,13 +10,14 @@ export type { AdamWMoments, AdamWSlots, AdamWStep } from './slots';
 export { tensorflowFusedAdamAvailable } from './tensorflow-slots';
 
 /**
- * `auto`: TensorFlow's fused ResourceApplyAdam on the native `tensorflow` backend (state in
- * resource variables), and elsewhere the SlipkitAdamW kernel over tf variables (WGSL on
- * webgpu, its reference on the others). The others force one (for tests and benches).
+ * `auto` (= `slipkit`): the SlipkitAdamW kernel over tf variables on every backend (C++ on
+ * `tensorflow`, WGSL on webgpu, its reference on the others). `tensorflow-fused` forces
+ * TensorFlow's own ResourceApplyAdam on resource variables, on the native backend only: the
+ * default there until 2026-12-06, kept to compare against (bench --adamw).
  */
-export type AdamWImplementation = 'auto' | 'tf-ops' | 'tensorflow-fused';
+export type AdamWImplementation = 'auto' | 'slipkit' | 'tensorflow-fused';
 
 export function createAdamWSlots(implementation: AdamWImplementation = 'auto'): AdamWSlots {
-  if (implementation === 'tensorflow-fused' || (implementation === 'auto' && tensorflowFusedAdamAvailable())) return new TensorflowAdamWSlots();
+  if (implementation === 'tensorflow-fused') return new TensorflowAdamWSlots();
   return new OpsAdamWSlots();
 }

@@ -5,11 +5,13 @@ import type { AdamWMoments, AdamWSlots, AdamWStep } from './slots';
 
 /**
  * AdamW state as tf variables and the update as one kernel per parameter, SlipkitAdamW
- * (core/backend/fused/adamw.ts): one pass where the backend has its own kernel (WGSL on
- * webgpu), about thirteen element-wise kernels (its reference) elsewhere.
+ * (core/backend/fused/adamw.ts): one pass where the backend has its own kernel (C++ on
+ * tensorflow, WGSL on webgpu), about thirteen element-wise kernels (its reference) elsewhere.
+ * The kernel may update the moments in place, so the moments' buffers are never shared: read()
+ * hands out copies and write() takes one.
  */
 export class OpsAdamWSlots implements AdamWSlots {
-  readonly kind = 'tf-ops';
+  readonly kind = 'slipkit';
   private readonly slots = new Map<string, { m: tf.Variable; v: tf.Variable }>();
 
   private slotsFor(p: NamedVariable): { m: tf.Variable; v: tf.Variable } {
@@ -37,11 +39,11 @@ export class OpsAdamWSlots implements AdamWSlots {
 
   read(name: string): AdamWMoments | undefined {
     const s = this.slots.get(name);
-    return s && { m: s.m.clone(), v: s.v.clone() };
+    return s && { m: copyOf(s.m), v: copyOf(s.v) };
   }
 
   write(p: NamedVariable, which: keyof AdamWMoments, value: tf.Tensor): void {
-    this.slotsFor(p)[which].assign(value);
+    this.slotsFor(p)[which].assign(copyOf(value));
   }
 
   names(): string[] {
@@ -52,4 +54,9 @@ export class OpsAdamWSlots implements AdamWSlots {
     for (const s of this.slots.values()) tf.dispose([s.m, s.v]);
     this.slots.clear();
   }
+}
+
+/** A tensor with its own buffer (tf.clone would share the original's). */
+function copyOf(t: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(t, 1));
 }

@@ -23,7 +23,7 @@ export interface AdamWMoments {
  * ResourceApplyAdam kernel on the native backend (tensorflow-slots.ts).
  */
 export interface AdamWSlots {
-  /** `tf-ops` or `tensorflow-fused`. */
+  /** `slipkit` or `tensorflow-fused`. */
   readonly kind: string;
   /**
    * p ← p·decayFactor (decoupled weight decay, 1 for none), then the Adam update with the

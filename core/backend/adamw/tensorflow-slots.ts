@@ -18,7 +18,9 @@ interface ResourceSlots {
 let handleCounter = 0;
 
 /**
- * AdamW on the native backend with TensorFlow's own fused kernel, ResourceApplyAdam: one
+ * AdamW on the native backend with TensorFlow's own fused kernel, ResourceApplyAdam (the
+ * `tensorflow-fused` implementation; not the default since slipkit's native SlipkitAdamW, which
+ * needs no copies in and out of resource variables, took half its time): one
  * multithreaded pass updates m, v and the parameter in place, instead of about thirteen
  * element-wise tf ops that each read and write the whole parameter (on the benchmark's
  * 37 M-parameter SLIP model the optimizer step drops from ~250 ms to ~65 ms, and peak memory by

@@ -19,6 +19,8 @@ export interface AdamWAttrs {
  * torch.optim.AdamW orders it: m′ = β1·m + (1−β1)·g; v′ = β2·v + (1−β2)·g²;
  * p′ = p·decay − (lr/bc1)·m′/(√v′/bc2Sqrt + ε). Outputs p′, m′, v′. The reference is about
  * thirteen element-wise ops, each a pass over the parameter; a backend kernel is one pass.
+ * The m and v inputs are consumed: a kernel may write m′ and v′ over them and return outputs
+ * that share their buffers (the native one does, so that the moments are never held twice).
  */
 export const ADAMW = defineFusedKernel({
   name: 'SlipkitAdamW',

@@ -36,7 +36,7 @@ namespace {
 const std::vector<OpSpec>& allOps() {
   static const std::vector<OpSpec> ops = [] {
     std::vector<OpSpec> all;
-    for (auto family : {layerNormOps, elementwiseOps, normFoldingOps, attentionOps}) {
+    for (auto family : {layerNormOps, elementwiseOps, normFoldingOps, attentionOps, adamwOps}) {
       std::vector<OpSpec> some = family();
       all.insert(all.end(), some.begin(), some.end());
     }

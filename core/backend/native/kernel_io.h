@@ -125,5 +125,6 @@ std::vector<OpSpec> layerNormOps();
 std::vector<OpSpec> elementwiseOps();
 std::vector<OpSpec> normFoldingOps();
 std::vector<OpSpec> attentionOps();
+std::vector<OpSpec> adamwOps();
 
 }  // namespace slipkit
