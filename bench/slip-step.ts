@@ -4,8 +4,8 @@
  * prints ms/step, img/s and peak RSS, next to the PyTorch twin of the same model run in the
  * same invocation (bench/slip_step_torch.py: fused AdamW, one ViT pass over the views), and
  * the ratios. The twin runs in each of its variants (--twin, default eager and compiled:
- * torch.compile); the ratios are taken against the fastest of them, the "strongest twin",
- * which the output names.
+ * torch.compile, each also with tcmalloc preloaded where libtcmalloc-minimal4 is installed);
+ * the ratios are taken against the fastest of them, the "strongest twin", which the output names.
  *
  * With --rounds N, the twins and each backend run N times, interleaved (twins, slipkit,
  * twins, slipkit, …) so that a neighbour's load hits all alike; the table shows medians and
@@ -19,7 +19,7 @@
  * .venv-bench/bin/pip install torch==2.13.0 numpy`).
  *
  *   node dist/bench/slip-step.js [--model small|vits16] [--batch 64] [--steps 3] [--rounds 1] [--backends tensorflow,wasm,cpu]
- *                                [--twin eager,compiled,three-pass] [--adamw auto|slipkit|tensorflow-fused]
+ *                                [--twin eager,compiled,eager+tcmalloc,compiled+tcmalloc,three-pass] [--adamw auto|slipkit|tensorflow-fused]
  *   node dist/bench/slip-step.js --count [--model small] [--batch 8] [--steps 2]
  *
  * --count runs on webgpu only, in this process, and prints the compute dispatches and queue
@@ -49,13 +49,36 @@ interface Figures {
   variant?: string;
 }
 
-/** The twin's variants: command-line flags of bench/slip_step_torch.py. */
-const TWINS: Record<string, string[]> = {
-  eager: [],
-  compiled: ['--compile'],
+/** A twin's variant: command-line flags of bench/slip_step_torch.py, and whether it runs on tcmalloc. */
+interface TwinVariant {
+  flags: string[];
+  tcmalloc?: boolean;
+}
+
+/**
+ * The twin's variants. The +tcmalloc ones preload gperftools' tcmalloc (Debian's
+ * libtcmalloc-minimal4), as PyTorch's CPU performance guides advise: PyTorch takes large tensors
+ * from malloc, which glibc maps fresh (page faults) for each one, and tcmalloc keeps them.
+ */
+const TWINS: Record<string, TwinVariant> = {
+  eager: { flags: [] },
+  compiled: { flags: ['--compile'] },
+  'eager+tcmalloc': { flags: [], tcmalloc: true },
+  'compiled+tcmalloc': { flags: ['--compile'], tcmalloc: true },
   // The twin as it was first written: per-tensor AdamW, one ViT pass per view.
-  'three-pass': ['--optimizer', 'for-loop', '--vit-passes', '3'],
+  'three-pass': { flags: ['--optimizer', 'for-loop', '--vit-passes', '3'] },
 };
+
+/** gperftools' tcmalloc where Debian installs it (libtcmalloc-minimal4), or undefined. */
+function tcmallocLibrary(): string | undefined {
+  const triplet = process.arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux-gnu';
+  return [`/usr/lib/${triplet}/libtcmalloc_minimal.so.4`, `/usr/lib/${triplet}/libtcmalloc.so.4`].find((f) => fs.existsSync(f));
+}
+
+/** The twins run by default: eager and compiled, each also on tcmalloc where it is installed. */
+function defaultTwins(): string {
+  return tcmallocLibrary() ? 'eager,compiled,eager+tcmalloc,compiled+tcmalloc' : 'eager,compiled';
+}
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -95,8 +118,15 @@ function runTorch(twin: string, model: string, batch: number, steps: number): Fi
   const python = torchPython();
   if (!python) return 'no python with torch (python3 -m venv .venv-bench && .venv-bench/bin/pip install torch==2.13.0 numpy)';
   try {
-    const args = [path.join(root, 'bench', 'slip_step_torch.py'), '--model', model, '--batch', String(batch), '--steps', String(steps), ...TWINS[twin]];
-    const out = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const variant = TWINS[twin]!;
+    const args = [path.join(root, 'bench', 'slip_step_torch.py'), '--model', model, '--batch', String(batch), '--steps', String(steps), ...variant.flags];
+    let env = process.env;
+    if (variant.tcmalloc) {
+      const lib = tcmallocLibrary();
+      if (!lib) return 'no tcmalloc (apt-get install libtcmalloc-minimal4)';
+      env = { ...process.env, LD_PRELOAD: [lib, process.env.LD_PRELOAD].filter(Boolean).join(':') };
+    }
+    const out = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
     return JSON.parse(out.trim().split('\n').pop()!) as Figures;
   } catch (err) {
     return (err as Error).message.split('\n')[0];
@@ -141,7 +171,7 @@ async function main(): Promise<void> {
   const available = (await probeBackends()).filter((p) => p.available).map((p) => p.name as string);
   const wanted = arg('backends', available.filter((b) => b !== 'cpu' || model !== 'vits16').join(',')).split(',');
   const rounds = Math.max(1, Number(arg('rounds', '1')));
-  const twins = arg('twin', 'eager,compiled').split(',');
+  const twins = arg('twin', defaultTwins()).split(',');
   const unknown = twins.filter((t) => !(t in TWINS));
   if (unknown.length) throw new Error(`unknown --twin ${unknown.join(',')}: one or more of ${Object.keys(TWINS).join(',')}`);
   process.stdout.write(`SLIP step (CLIP + SimCLR, 3 image views), model ${model}, batch ${batch}, ${steps} timed steps after 1 warm-up, ${rounds} round(s)\n`);

@@ -1,5 +1,5 @@
 # Shared by scripts/provision/*.sh: install Debian packages that real-component tests need
-# (MPI, SLURM, Chromium, Mesa's software Vulkan driver). Sourced, not run.
+# (MPI, SLURM, Chromium, Mesa's software Vulkan driver, tcmalloc for the benchmark's twin). Sourced, not run.
 # apt_install PKG... installs the missing ones. Without root (and no passwordless sudo) it cannot:
 # under CI=true that fails the run; elsewhere it warns, and the tests that need the package fail
 # with a message naming it.
