@@ -1,6 +1,7 @@
 /**
  * SLIP training-step benchmark: CLIP + SimCLR, three image views per step, AdamW.
- * For each backend (each in its own child process, so peak memory is the step's own), it
+ * For each backend (each in its own child process, so peak memory is the step's own, started
+ * through bin/with-allocator as bin/slipkit starts the CLI), it
  * prints ms/step, img/s and peak RSS, next to the PyTorch twin of the same model run in the
  * same invocation (bench/slip_step_torch.py: fused AdamW, one ViT pass over the views), and
  * the ratios. The twin runs in each of its variants (--twin, default eager and compiled:
@@ -33,7 +34,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { measureMatmulRate, probeBackends } from '../core/backend';
+import { measureMatmulRate, probeBackends, processAllocator } from '../core/backend';
 import { countWebgpuWork } from './dispatch-count';
 import { benchArg as arg, benchStep } from './slip-step-harness';
 
@@ -47,6 +48,8 @@ interface Figures {
   matmulGflops?: number;
   /** The twin's form (bench/slip_step_torch.py prints it). */
   variant?: string;
+  /** slipkit's children: the allocator the process ran on (core/backend/allocator.ts). */
+  allocator?: string;
 }
 
 /** A twin's variant: command-line flags of bench/slip_step_torch.py, and whether it runs on tcmalloc. */
@@ -94,12 +97,13 @@ async function child(backend: string, model: string, batch: number, steps: numbe
   const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / steps;
   const peakGiB = process.resourceUsage().maxRSS / 2 ** 20;
   const matmul = await measureMatmulRate(1024, 500);
-  return { msPerStep: ms, cpuMsPerStep, imgPerSec: (batch * 1000) / ms, peakGiB, matmulGflops: matmul.gflops };
+  return { msPerStep: ms, cpuMsPerStep, imgPerSec: (batch * 1000) / ms, peakGiB, matmulGflops: matmul.gflops, allocator: processAllocator().description };
 }
 
 function runChild(backend: string, model: string, batch: number, steps: number): Figures | string {
   const args = [__filename, '--child', backend, '--model', model, '--batch', String(batch), '--steps', String(steps), '--adamw', arg('adamw', 'auto')];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  // Through bin/with-allocator, as bin/slipkit runs the CLI: the allocator users get (tcmalloc where installed).
+  const r = spawnSync(path.join(root, 'bin', 'with-allocator'), [process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Figures;
@@ -182,6 +186,8 @@ async function main(): Promise<void> {
     wanted.forEach((b, i) => results[twins.length + i].push(runChild(b, model, batch, steps)));
   }
   process.stdout.write(machineLine(names, results) + '\n');
+  const allocators = [...new Set(results.slice(twins.length).flatMap((rows) => ok(rows).flatMap((f) => (f.allocator ? [f.allocator] : []))))];
+  if (allocators.length) process.stdout.write(`slipkit's allocator: ${allocators.join('; ')}\n`);
   const floorMs = floorLine(names, results, model, batch);
   printTable(names, results, twins.length, batch, floorMs);
 }

@@ -18,6 +18,7 @@ export { quietCpuBackend } from './tfjs-engine';
 export { fusedOpsState, type FusedOpsState } from './fused-ops';
 export { fusedOpsActive, setFusedOpsEnabled } from './fused';
 export { describeGemm, gemmActive, gemmState, setGemmEnabled, type GemmState } from './gemm';
+export { processAllocator, type ProcessAllocator } from './allocator';
 
 /** The real backends, in AUTO_ORDER. Tests pass their own list to inject fakes. */
 export const BACKEND_CANDIDATES: readonly BackendCandidate[] = [tensorflowCandidate, webgpuCandidate, wasmCandidate, cpuCandidate];

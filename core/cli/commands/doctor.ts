@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
-import { AUTO_ORDER, BACKEND_CANDIDATES, displayPath, formatGflops, measureMatmulRate, nativeInstall, probeBackends, type BackendProbe } from '../../backend';
+import { AUTO_ORDER, BACKEND_CANDIDATES, displayPath, formatGflops, measureMatmulRate, nativeInstall, probeBackends, processAllocator, type BackendProbe } from '../../backend';
 import { installedVersion, packageRoot } from '../../backend/package-root';
 import { firstLine } from '../../backend/load-module';
 import type { CliContext } from '../context';
@@ -59,6 +59,7 @@ function writeNativeStatus(out: Out): void {
   } else {
     out.write(`native backend: ${native.problem}\n`);
   }
+  out.write(`allocator: ${processAllocator().description}\n`);
 }
 
 function writeProbes(out: Out, probes: BackendProbe[]): void {
