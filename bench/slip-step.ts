@@ -250,12 +250,12 @@ function printTable(names: string[], results: Array<Array<Figures | string>>, tw
   const out = process.stdout;
   const best = strongestTwin(results, twinCount);
   if (best !== undefined) out.write(`strongest twin: ${names[best]} (${ok(results[best])[0].variant ?? '?'}); ratios are against it\n`);
-  out.write(`${'implementation'.padEnd(22)}${'ms/step'.padStart(10)}${'img/s'.padStart(9)}${'peak GiB'.padStart(10)}${'time ×twin'.padStart(13)}${'mem ×twin'.padStart(12)}${'time × range'.padStart(15)}${'× floor'.padStart(10)}${'CPU ms'.padStart(9)}${'CPU ×twin'.padStart(11)}\n`);
+  out.write(`${'implementation'.padEnd(26)}${'ms/step'.padStart(10)}${'img/s'.padStart(9)}${'peak GiB'.padStart(10)}${'time ×twin'.padStart(13)}${'mem ×twin'.padStart(12)}${'time × range'.padStart(15)}${'× floor'.padStart(10)}${'CPU ms'.padStart(9)}${'CPU ×twin'.padStart(11)}\n`);
   const torch = best === undefined ? [] : ok(results[best]);
   names.forEach((name, i) => {
     const figures = ok(results[i]);
     if (figures.length === 0) {
-      out.write(`${name.padEnd(22)}  failed: ${results[i].find((f) => typeof f === 'string')}\n`);
+      out.write(`${name.padEnd(26)}  failed: ${results[i].find((f) => typeof f === 'string')}\n`);
       return;
     }
     const ms = median(figures.map((f) => f.msPerStep));
@@ -272,7 +272,7 @@ function printTable(names: string[], results: Array<Array<Figures | string>>, tw
     const torchCpu = median(torch.flatMap((f) => (f.cpuMsPerStep === undefined ? [] : [f.cpuMsPerStep])));
     const range = ratios.length > 1 ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : '-';
     out.write(
-      `${name.padEnd(22)}${ms.toFixed(0).padStart(10)}${((batch * 1000) / ms).toFixed(1).padStart(9)}${peak.toFixed(2).padStart(10)}` +
+      `${name.padEnd(26)}${ms.toFixed(0).padStart(10)}${((batch * 1000) / ms).toFixed(1).padStart(9)}${peak.toFixed(2).padStart(10)}` +
         `${ratio(torchMs && ms / torchMs).padStart(13)}${ratio(torchPeak && peak / torchPeak).padStart(12)}${range.padStart(15)}${ratio(floorMs && ms / floorMs).padStart(10)}` +
         `${(Number.isNaN(cpuMs) ? '-' : cpuMs.toFixed(0)).padStart(9)}${ratio(Number.isNaN(cpuMs) || Number.isNaN(torchCpu) ? undefined : cpuMs / torchCpu).padStart(11)}\n`,
     );
