@@ -18,6 +18,7 @@ import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorf
  * | SlipkitBiasGeluWithDerivative | f(h + b) and f′(h + b) | 9 ops |
  * | SlipkitBiasResidual | x + h + b | 2 ops |
  * | SlipkitMulColumnSums | a ⊙ g and its sums over rows | 2 ops (the sums read the product back) |
+ * | SlipkitColumnSums | the sums over rows (a bias gradient) | a product with a row of ones |
  * | SlipkitFoldNorm | a LayerNorm's γ, β and a column scale folded into the next linear layer | ~10 small ops |
  * | SlipkitUnfoldNormGrad | the original parameters' gradients from the folded ones | ~15 small ops |
  * | SlipkitAttention | softmax(scale·q·kᵀ + mask)·v per head, from packed qkv + b | ~12 ops (bias, split, transposes, softmax, merge) |
@@ -36,6 +37,7 @@ export const FUSED_OP_OUTPUTS = {
   SlipkitBiasGeluWithDerivative: 2,
   SlipkitBiasResidual: 1,
   SlipkitMulColumnSums: 2,
+  SlipkitColumnSums: 1,
   SlipkitFoldNorm: 2,
   SlipkitUnfoldNormGrad: 4,
   SlipkitAttention: 3,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { columnSumsKernel } from './fused';
 import { gemmActive } from './gemm';
 import { activeOpRunner, asOpRunner, boolAttr, floatTypeAttr, type OpAttr, type TensorflowOpRunner } from './tensorflow-ops';
 
@@ -96,11 +97,11 @@ export function linear2d(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D
 }
 
 /**
- * Σ over the rows of a 2-D x [N, D] → [D] (a bias gradient). On the native backend as a
- * product with a row of ones: TensorFlow's Sum along axis 0 takes about twice as long
- * (measured on [12480, 768]: 5.8–7.1 ms against 2.3–3.4 ms).
+ * Σ over the rows of a 2-D x [N, D] → [D] (a bias gradient): the fused op SlipkitColumnSums,
+ * one pass on the native backend (it was a product with a row of ones there, since TensorFlow's
+ * Sum along axis 0 took about twice as long: 5.8–7.1 ms against 2.3–3.4 ms on [12480, 768]; the
+ * product itself read memory at ~12 GB/s), TensorFlow.js's sum elsewhere.
  */
 export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
-  if (x.dtype !== 'float32' || !nativeMatMulAvailable()) return tf.sum(x, 0);
-  return tf.tidy(() => tf.reshape(matMul2d(tf.ones([1, x.shape[0]]) as tf.Tensor2D, x), [x.shape[1]]) as tf.Tensor1D);
+  return x.dtype === 'float32' ? columnSumsKernel(x) : tf.sum(x, 0);
 }

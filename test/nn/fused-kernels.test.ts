@@ -31,6 +31,7 @@ const CASES: Case[] = [
   { name: 'SlipkitBiasGeluWithDerivative', shapes: [[N, D], [D]] },
   { name: 'SlipkitBiasResidual', shapes: [[N, D], [N, D], [D]] },
   { name: 'SlipkitMulColumnSums', shapes: [[N, D], [N, D]] },
+  { name: 'SlipkitColumnSums', shapes: [[N, D]] },
   { name: 'SlipkitFoldNorm', shapes: [[D, 12], [12], [D], [D], [12]] },
   { name: 'SlipkitUnfoldNormGrad', shapes: [[D, 12], [12], [D, 12], [D], [D], [12]] },
   { name: 'SlipkitAttention', shapes: [[2 * 5, 3 * 2 * 4], [3 * 2 * 4]], attrs: { heads: 2, tokens: 5, causal: true, scale: 0.4 } },

@@ -5,6 +5,7 @@ import { runFused } from '../../core/backend/fused';
 import { attentionBackward, attentionForward, type AttentionShape } from '../../core/nn/attention';
 import { biasScaledGeluForward } from '../../core/nn/gelu';
 import { normalise, normaliseBackward } from '../../core/nn/layer-norm';
+import { columnSums } from '../../core/nn/matmul';
 import { multiplyWithColumnSums } from '../../core/nn/multiply-column-sums';
 import { foldNormIntoLinear, unfoldGradients } from '../../core/nn/norm-folding';
 import type { DenseLayer } from '../../core/nn/dense';
@@ -241,6 +242,13 @@ describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attenti
             const { product, sums } = multiplyWithColumnSums(tf.tensor2d(inputs.x, [ROWS, WIDTH]), tf.tensor2d(inputs.dy, [ROWS, WIDTH]));
             assertNear(product, expected.product, 'a ⊙ g');
             assertNear(sums, expected.productColumnSums, 'column sums');
+          });
+        });
+
+        it('columnSums: the sums over rows (a bias gradient), rows split over threads', () => {
+          tf.tidy(() => {
+            // expected.productColumnSums are the cpu backend's sums of a ⊙ g: summed here from that product.
+            assertNear(columnSums(tf.tensor2d(inputs.x, [ROWS, WIDTH]).mul(tf.tensor2d(inputs.dy, [ROWS, WIDTH])) as tf.Tensor2D), expected.productColumnSums, 'column sums');
           });
         });
 

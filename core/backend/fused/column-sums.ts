@@ -11,6 +11,20 @@ export const MUL_COLUMN_SUMS = defineFusedKernel({
   },
 });
 
+/**
+ * SlipkitColumnSums: the sums over rows [D] of x [N, D] (a bias gradient), one pass. The
+ * reference is TensorFlow.js's sum along axis 0.
+ */
+export const COLUMN_SUMS = defineFusedKernel({
+  name: 'SlipkitColumnSums',
+  outputs: 1,
+  reference: ([x]) => [tf.sum(x!, 0)],
+});
+
+export function columnSumsKernel(x: tf.Tensor2D): tf.Tensor1D {
+  return runFused(COLUMN_SUMS.name, [x])[0] as tf.Tensor1D;
+}
+
 export function mulColumnSums(a: tf.Tensor2D, g: tf.Tensor2D): { product: tf.Tensor2D; sums: tf.Tensor1D } {
   const [product, sums] = runFused(MUL_COLUMN_SUMS.name, [a, g]);
   return { product: product as tf.Tensor2D, sums: sums as tf.Tensor1D };
@@ -18,6 +32,12 @@ export function mulColumnSums(a: tf.Tensor2D, g: tf.Tensor2D): { product: tf.Ten
 
 /** With p = a ⊙ g and s = Σ_rows p: the total gradient reaching p is dp + ds (broadcast over rows); da = that ⊙ g, dg = that ⊙ a. */
 export const COLUMN_SUMS_GRADIENTS: tf.GradConfig[] = [
+  {
+    // s = Σ_rows x: every row of x gets ds.
+    kernelName: COLUMN_SUMS.name,
+    inputsToSave: ['0'],
+    gradFunc: (dy, [x]) => ({ 0: () => tf.mul(tf.onesLike(x!), dy as tf.Tensor) }),
+  },
   {
     kernelName: MUL_COLUMN_SUMS.name,
     inputsToSave: ['0', '1'],

@@ -98,6 +98,25 @@ void computeMulColumnSums(void*, TF_OpKernelContext* ctx) {
   });
 }
 
+// ---------------------------------------------------------------------------------------
+// SlipkitColumnSums(x) → the sums of x [..., D] over its rows: a bias gradient in one pass over
+// x, summed in a fixed order (row_sums.h). It was a product with a row of ones, which the GEMM
+// runs as a matrix-vector product at ~12 GB/s.
+
+void computeColumnSums(void*, TF_OpKernelContext* ctx) {
+  std::vector<Input> in;
+  if (!readInputs(ctx, in)) return;
+  const Input& x = in[0];
+  if (x.rank() < 1) return fail(ctx, "SlipkitColumnSums: expected x [..., D], got " + shapeText(x));
+  const int64_t d = x.width(), rows = d == 0 ? 0 : x.size() / d;
+  Output sums;
+  if (!allocate(ctx, 0, {d}, sums)) return;
+  const float* px = x.data();
+  Row(sums.data(), d) = forRowsSummingColumns(rows, d, [&](int64_t begin, int64_t end, Eigen::ArrayXf& partial) {
+    for (int64_t r = begin; r < end; ++r) partial += ConstRow(px + r * d, d);
+  });
+}
+
 }  // namespace
 
 std::vector<OpSpec> elementwiseOps() {
@@ -106,6 +125,7 @@ std::vector<OpSpec> elementwiseOps() {
       {"SlipkitBiasGeluWithDerivative", {"h: float", "b: float"}, {"value: float", "derivative: float"}, {}, firstInputTwice, noState, computeBiasGelu, noDelete},
       {"SlipkitBiasResidual", {"x: float", "h: float", "b: float"}, {"y: float"}, {}, sameAsFirstInput, noState, computeBiasResidual, noDelete},
       {"SlipkitMulColumnSums", {"a: float", "g: float"}, {"product: float", "sums: float"}, {}, unknownShapes, noState, computeMulColumnSums, noDelete},
+      {"SlipkitColumnSums", {"x: float"}, {"sums: float"}, {}, unknownShapes, noState, computeColumnSums, noDelete},
   };
 }
 
