@@ -59,9 +59,10 @@ interface TwinVariant {
 }
 
 /**
- * The twin's variants. The +tcmalloc ones preload gperftools' tcmalloc (Debian's
- * libtcmalloc-minimal4), as PyTorch's CPU performance guides advise: PyTorch takes large tensors
- * from malloc, which glibc maps fresh (page faults) for each one, and tcmalloc keeps them.
+ * The twin's variants. The +tcmalloc ones start through bin/with-allocator, as slipkit's children
+ * do, which preloads gperftools' tcmalloc (Debian's libtcmalloc-minimal4), as PyTorch's CPU
+ * performance guides advise: PyTorch takes large tensors from malloc, which glibc maps fresh
+ * (page faults) for each one, and tcmalloc keeps them.
  */
 const TWINS: Record<string, TwinVariant> = {
   eager: { flags: [] },
@@ -72,15 +73,32 @@ const TWINS: Record<string, TwinVariant> = {
   'three-pass': { flags: ['--optimizer', 'for-loop', '--vit-passes', '3'] },
 };
 
-/** gperftools' tcmalloc where Debian installs it (libtcmalloc-minimal4), or undefined. */
-function tcmallocLibrary(): string | undefined {
-  const triplet = process.arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux-gnu';
-  return [`/usr/lib/${triplet}/libtcmalloc_minimal.so.4`, `/usr/lib/${triplet}/libtcmalloc.so.4`].find((f) => fs.existsSync(f));
+const LAUNCHER = path.resolve(__dirname, '..', '..', 'bin', 'with-allocator');
+
+/**
+ * This process's environment without an allocator chosen by a launcher (this bench may itself run
+ * under bin/slipkit's): each child starts from it, and bin/with-allocator chooses afresh.
+ */
+function environmentWithoutAllocator(keepChoice: boolean): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const preload = (env.LD_PRELOAD ?? '').split(':').filter((lib) => lib && !/libtcmalloc/.test(lib));
+  if (preload.length) env.LD_PRELOAD = preload.join(':');
+  else delete env.LD_PRELOAD;
+  delete env.SLIPKIT_ALLOCATOR_IN_USE;
+  delete env.TF_ONEDNN_USE_SYSTEM_ALLOCATOR;
+  if (!keepChoice) delete env.SLIPKIT_ALLOCATOR;
+  return env;
+}
+
+/** Whether bin/with-allocator finds tcmalloc on this machine (it says so in SLIPKIT_ALLOCATOR_IN_USE). */
+function launcherHasTcmalloc(): boolean {
+  const r = spawnSync(LAUNCHER, ['/bin/sh', '-c', 'printf %s "${SLIPKIT_ALLOCATOR_IN_USE:-}"'], { encoding: 'utf8', env: environmentWithoutAllocator(false) });
+  return r.status === 0 && r.stdout.startsWith('tcmalloc');
 }
 
 /** The twins run by default: eager and compiled, each also on tcmalloc where it is installed. */
 function defaultTwins(): string {
-  return tcmallocLibrary() ? 'eager,compiled,eager+tcmalloc,compiled+tcmalloc' : 'eager,compiled';
+  return launcherHasTcmalloc() ? 'eager,compiled,eager+tcmalloc,compiled+tcmalloc' : 'eager,compiled';
 }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -103,7 +121,7 @@ async function child(backend: string, model: string, batch: number, steps: numbe
 function runChild(backend: string, model: string, batch: number, steps: number): Figures | string {
   const args = [__filename, '--child', backend, '--model', model, '--batch', String(batch), '--steps', String(steps), '--adamw', arg('adamw', 'auto')];
   // Through bin/with-allocator, as bin/slipkit runs the CLI: the allocator users get (tcmalloc where installed).
-  const r = spawnSync(path.join(root, 'bin', 'with-allocator'), [process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(LAUNCHER, [process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 24, env: environmentWithoutAllocator(true) });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Figures;
@@ -124,13 +142,10 @@ function runTorch(twin: string, model: string, batch: number, steps: number): Fi
   try {
     const variant = TWINS[twin]!;
     const args = [path.join(root, 'bench', 'slip_step_torch.py'), '--model', model, '--batch', String(batch), '--steps', String(steps), ...variant.flags];
-    let env = process.env;
-    if (variant.tcmalloc) {
-      const lib = tcmallocLibrary();
-      if (!lib) return 'no tcmalloc (apt-get install libtcmalloc-minimal4)';
-      env = { ...process.env, LD_PRELOAD: [lib, process.env.LD_PRELOAD].filter(Boolean).join(':') };
-    }
-    const out = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
+    // The +tcmalloc variants start through the launcher slipkit's children use; the others keep glibc's malloc.
+    if (variant.tcmalloc && !launcherHasTcmalloc()) return 'no tcmalloc (apt-get install libtcmalloc-minimal4)';
+    const [command, commandArgs] = variant.tcmalloc ? [LAUNCHER, [python, ...args]] : [python, args];
+    const out = execFileSync(command, commandArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: environmentWithoutAllocator(false) });
     return JSON.parse(out.trim().split('\n').pop()!) as Figures;
   } catch (err) {
     return (err as Error).message.split('\n')[0];
