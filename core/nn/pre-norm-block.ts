@@ -93,7 +93,12 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
   });
 }
 
-/** The backward pass of preNormBlock, freeing each saved tensor once it is used. Gradients in input order. */
+/**
+ * The backward pass of preNormBlock. Gradients in input order. Each saved tensor and each
+ * activation-sized intermediate is freed as soon as its last use is done, not at the end of its
+ * half: the step's memory peaks inside the last block's MLP half (tf.profile's byte snapshots),
+ * where the recomputed GELU, its derivative and the products of dy are each [B·T, 4W].
+ */
 function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlockParams, shape: AttentionShape): tf.Tensor[] {
   const [xHat1, invStd1, context, xHat2, invStd2, preActivation, fc1Bias, qkvWeight, fc1Weight, fc2Weight] = saved;
   const attentionSaved = saved.slice(10);
@@ -102,25 +107,36 @@ function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlo
   const [dAttended, dGamma2, dBeta2, dW1, dB1, dW2, dB2] = tf.tidy(() => {
     // The same kernel on the same input as the forward pass: the same values, bit for bit.
     const { value: activated, derivative: geluPrime } = biasScaledGeluForward(preActivation as tf.Tensor2D, fc1Bias as tf.Tensor1D, true);
+    tf.dispose([preActivation, fc1Bias]);
     const dW2 = tf.mul(matMul2d(activated as tf.Tensor2D, dy, true, false), GELU_SCALE);
-    const { product: dZ, sums: dZColumnSums } = multiplyWithColumnSums(matMul2d(dy, fc2Weight as tf.Tensor2D, false, true), geluPrime as tf.Tensor2D);
+    activated.dispose();
+    const dActivated = matMul2d(dy, fc2Weight as tf.Tensor2D, false, true);
+    const { product: dZ, sums: dZColumnSums } = multiplyWithColumnSums(dActivated, geluPrime as tf.Tensor2D);
+    tf.dispose([dActivated, geluPrime!, fc2Weight]);
     const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dZ, true, false), dZColumnSums, p.norm2, p.fc1, GELU_SCALE);
-    const dAttended = normaliseBackward(matMul2d(dZ, fc1Weight as tf.Tensor2D, false, true), xHat2, invStd2, dy);
+    const dXHat2 = matMul2d(dZ, fc1Weight as tf.Tensor2D, false, true);
+    tf.dispose([dZ, fc1Weight]);
+    const dAttended = normaliseBackward(dXHat2, xHat2, invStd2, dy);
     return [dAttended, d.gamma, d.beta, d.weight, d.bias, dW2, columnSums(dy)];
   });
-  tf.dispose([preActivation, fc1Bias, xHat2, invStd2, fc1Weight, fc2Weight]);
+  tf.dispose([xHat2, invStd2]);
 
   // Attention half: a = x + proj(attention(x̂₁·W_qkv′ + b_qkv′))
   const [dx, dGamma1, dBeta1, dWqkv, dBqkv, dWproj, dBproj] = tf.tidy(() => {
     const dA = dAttended as tf.Tensor2D;
     const dWproj = matMul2d(context as tf.Tensor2D, dA, true, false);
-    const dQkv = attentionBackward(matMul2d(dA, p.proj.weight, false, true), attentionSaved, shape, 1);
+    context.dispose();
+    const dContext = matMul2d(dA, p.proj.weight, false, true);
+    const dQkv = attentionBackward(dContext, attentionSaved, shape, 1);
+    tf.dispose([dContext, ...attentionSaved]);
     const scale = queryColumnScale(dA.shape[1], shape.heads);
     const d = unfoldGradients(matMul2d(xHat1 as tf.Tensor2D, dQkv, true, false), columnSums(dQkv), p.norm1, p.qkv, scale);
-    const dx = normaliseBackward(matMul2d(dQkv, qkvWeight as tf.Tensor2D, false, true), xHat1, invStd1, dA);
+    const dXHat1 = matMul2d(dQkv, qkvWeight as tf.Tensor2D, false, true);
+    tf.dispose([dQkv, qkvWeight]);
+    const dx = normaliseBackward(dXHat1, xHat1, invStd1, dA);
     return [dx, d.gamma, d.beta, d.weight, d.bias, dWproj, columnSums(dA)];
   });
-  tf.dispose([dAttended, context, ...attentionSaved, xHat1, invStd1, qkvWeight]);
+  tf.dispose([dAttended, xHat1, invStd1]);
 
   return [dx, dGamma1, dBeta1, dWqkv, dBqkv, dWproj, dBproj, dGamma2, dBeta2, dW1, dB1, dW2, dB2];
 }
