@@ -1,6 +1,6 @@
 import './fused';
 import * as tf from '@tensorflow/tfjs';
-import { registerFusedImplementation, type FusedAttrs } from './fused/registry';
+import { registerFusedImplementation } from './fused/registry';
 import { firstLine, loadModule } from './load-module';
 import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorflow-ops';
 
@@ -115,28 +115,16 @@ function registerTfjsKernel(name: FusedOpName): void {
 /**
  * The native SlipkitAdamW takes its scalars as a fifth input, a float32 tensor
  * [β1, 1−β1, β2, 1−β2, bc2Sqrt, ε, decay, lr/bc1] (core/backend/native/adamw_ops.cc says why
- * not as attributes). The few distinct ones of a step (parameters with and without decay) are
- * kept between calls.
+ * not as attributes), made for the call and freed after it.
  */
 function registerAdamWKernel(): void {
-  const hyperTensors = new Map<string, tf.Tensor1D>();
-  const hyperFor = (a: FusedAttrs): tf.Tensor1D => {
-    const { beta1, beta2, bc2Sqrt, eps, decay, lr, bc1 } = a as Record<string, number>;
-    const values = Float32Array.of(beta1!, 1 - beta1!, beta2!, 1 - beta2!, bc2Sqrt!, eps!, decay!, lr! / bc1!);
-    const key = values.join(',');
-    let t = hyperTensors.get(key);
-    if (!t) {
-      // A step needs two or three; older ones belong to earlier steps.
-      if (hyperTensors.size >= 4) {
-        const [oldest] = hyperTensors.keys();
-        hyperTensors.get(oldest!)!.dispose();
-        hyperTensors.delete(oldest!);
-      }
-      t = tf.keep(tf.tensor1d(values, 'float32'));
-      hyperTensors.set(key, t);
+  registerFusedImplementation('tensorflow', 'SlipkitAdamW', (ordered, attrs, backend) => {
+    const { beta1, beta2, bc2Sqrt, eps, decay, lr, bc1 } = attrs as Record<string, number>;
+    const hyper = tf.tensor1d([beta1!, 1 - beta1!, beta2!, 1 - beta2!, bc2Sqrt!, eps!, decay!, lr! / bc1!], 'float32');
+    try {
+      return asOpRunner(backend)!.executeMultipleOutputs('SlipkitAdamW', [], [...ordered, hyper], FUSED_OP_OUTPUTS.SlipkitAdamW);
+    } finally {
+      hyper.dispose();
     }
-    return t;
-  };
-  registerFusedImplementation('tensorflow', 'SlipkitAdamW', (ordered, attrs, backend) =>
-    asOpRunner(backend)!.executeMultipleOutputs('SlipkitAdamW', [], [...ordered, hyperFor(attrs)], FUSED_OP_OUTPUTS.SlipkitAdamW));
+  });
 }

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { columnSumsKernel } from './fused';
 import { gemmActive } from './gemm';
 import { activeOpRunner, asOpRunner, boolAttr, floatTypeAttr, type OpAttr, type TensorflowOpRunner } from './tensorflow-ops';
 
@@ -94,14 +93,4 @@ export function linear2d(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D
     return out;
   }
   return tf.fused.matMul({ a: x, b: weight, bias }) as tf.Tensor2D;
-}
-
-/**
- * Σ over the rows of a 2-D x [N, D] → [D] (a bias gradient): the fused op SlipkitColumnSums,
- * one pass on the native backend (it was a product with a row of ones there, since TensorFlow's
- * Sum along axis 0 took about twice as long: 5.8–7.1 ms against 2.3–3.4 ms on [12480, 768]; the
- * product itself read memory at ~12 GB/s), TensorFlow.js's sum elsewhere.
- */
-export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
-  return x.dtype === 'float32' ? columnSumsKernel(x) : tf.sum(x, 0);
 }

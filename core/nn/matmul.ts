@@ -3,4 +3,5 @@
  * setup chose, or tf.matMul on every other backend) is core/backend's business, not the
  * layers': see core/backend/matmul-2d.ts.
  */
-export { columnSums, linear2d, matMul2d, NATIVE_MATMUL_KERNEL } from '../backend/matmul-2d';
+export { linear2d, matMul2d, NATIVE_MATMUL_KERNEL } from '../backend/matmul-2d';
+export { columnSums } from '../backend/fused';

@@ -4,10 +4,9 @@
  */
 import { OpsAdamWSlots } from './ops-slots';
 import type { AdamWSlots } from './slots';
-import { TensorflowAdamWSlots, tensorflowFusedAdamAvailable } from './tensorflow-slots';
+import { TensorflowAdamWSlots } from './tensorflow-slots';
 
 export type { AdamWMoments, AdamWSlots, AdamWStep } from './slots';
-export { tensorflowFusedAdamAvailable } from './tensorflow-slots';
 
 /**
  * `auto` (= `slipkit`): the SlipkitAdamW kernel over tf variables on every backend (C++ on

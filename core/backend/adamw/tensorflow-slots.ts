@@ -3,11 +3,6 @@ import type { NamedVariable } from '../../contracts/trainable';
 import { activeOpRunner, type OpAttr, type TensorflowOpRunner } from '../tensorflow-ops';
 import type { AdamWMoments, AdamWSlots, AdamWStep } from './slots';
 
-/** True when the active backend is tfjs-node's and can run TensorFlow's resource-variable ops. */
-export function tensorflowFusedAdamAvailable(): boolean {
-  return activeOpRunner() !== undefined;
-}
-
 interface ResourceSlots {
   /** TensorFlow resource variables: the parameter's working copy and its two moments. */
   param: tf.Tensor;

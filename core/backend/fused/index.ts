@@ -17,7 +17,7 @@ for (const config of [...LAYER_NORM_GRADIENTS, ...GELU_GRADIENTS, ...RESIDUAL_GR
 
 export { adamwUpdate, type AdamWAttrs } from './adamw';
 export { attention, attentionGrad, MASKED_SCORE, type AttentionAttrs } from './attention';
-export { columnSumsKernel, mulColumnSums } from './column-sums';
+export { columnSums, mulColumnSums } from './column-sums';
 export { biasScaledGelu, scaledGeluReference } from './gelu';
 export { normaliseRows, normaliseRowsBackward } from './layer-norm';
 export { foldNorm, unfoldNormGrad } from './norm-folding';
