@@ -17,7 +17,7 @@ import { asOpRunner, boolAttr, floatAttr, intAttr, type OpAttr } from './tensorf
  * | SlipkitBiasGelu | f(h + b), f(z) = z·(1 + erf z) | 4 ops |
  * | SlipkitBiasGeluWithDerivative | f(h + b) and f′(h + b) | 9 ops |
  * | SlipkitBiasResidual | x + h + b | 2 ops |
- * | SlipkitBiasGeluGrad | dy ⊙ f′(h + b) and its sums over rows, written over h | 11 ops, or a stored f′ and 2 ops |
+ * | SlipkitMulColumnSums | a ⊙ g and its sums over rows | 2 ops (the sums read the product back) |
  * | SlipkitColumnSums | the sums over rows (a bias gradient) | a product with a row of ones |
  * | SlipkitFoldNorm | a LayerNorm's γ, β and a column scale folded into the next linear layer | ~10 small ops |
  * | SlipkitUnfoldNormGrad | the original parameters' gradients from the folded ones | ~15 small ops |
@@ -36,7 +36,7 @@ export const FUSED_OP_OUTPUTS = {
   SlipkitBiasGelu: 1,
   SlipkitBiasGeluWithDerivative: 2,
   SlipkitBiasResidual: 1,
-  SlipkitBiasGeluGrad: 2,
+  SlipkitMulColumnSums: 2,
   SlipkitColumnSums: 1,
   SlipkitFoldNorm: 2,
   SlipkitUnfoldNormGrad: 4,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { biasScaledGelu, biasScaledGeluGrad, scaledGeluReference } from '../backend/fused';
+import { biasScaledGelu, scaledGeluReference } from '../backend/fused';
 import { isRecordingGradients, withCustomGrad } from './custom-grad';
 
 export interface GeluOutputs<T extends tf.Tensor> {
@@ -33,17 +33,6 @@ export function scaledGeluForward<T extends tf.Tensor>(z: T, withDerivative: boo
  */
 export function biasScaledGeluForward<T extends tf.Tensor>(h: T, bias: tf.Tensor1D, withDerivative: boolean): GeluOutputs<T> {
   return biasScaledGelu(h, bias, withDerivative);
-}
-
-/**
- * The backward pass of biasScaledGeluForward for h [N, F]: dz = dy ⊙ f′(h + b) and its sums
- * over rows (the bias's gradient), one kernel (SlipkitBiasGeluGrad) that recomputes f′ in the
- * same pass. Consumes h: the caller disposes it and reads it no more, and h is an op's output
- * with a buffer of its own (the native kernel writes dz over that buffer, which keeps one
- * [N, F] tensor fewer alive; see SlipkitBiasGeluGrad).
- */
-export function biasScaledGeluBackward(dy: tf.Tensor2D, h: tf.Tensor2D, bias: tf.Tensor1D): { dz: tf.Tensor2D; biasGrad: tf.Tensor1D } {
-  return biasScaledGeluGrad(dy, h, bias);
 }
 
 /** GELU(x) = x·Φ(x) (PyTorch's exact nn.GELU()) and GELU′(x), as f(x/√2)/√2 and f′(x/√2)/2. */

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { attentionBackward, attentionForward, type AttentionShape } from './attention';
 import { isRecordingGradients, withCustomGrad } from './custom-grad';
 import type { DenseLayer } from './dense';
-import { biasScaledGeluBackward, biasScaledGeluForward } from './gelu';
+import { biasScaledGeluForward } from './gelu';
 import { columnSums, matMul2d } from './matmul';
+import { multiplyWithColumnSums } from './multiply-column-sums';
 import { normalise, normaliseBackward, type LayerNorm } from './layer-norm';
 import { foldNormIntoLinear, unfoldGradients } from './norm-folding';
 import { addBiasResidual } from './residual';
@@ -53,9 +54,8 @@ function queryColumnScale(width: number, heads: number): tf.Tensor1D {
  * - both norms' γ and β, and attention's 1/√d, are folded into the weights of the linear
  *   layer that follows them (see foldNormIntoLinear);
  * - the GELU runs on h/√2, with 1/√2 folded into fc1's and fc2's weights; the backward
- *   pass recomputes it from the saved pre-activation, and its derivative inside the pass that
- *   applies it (see scaledGeluForward and biasScaledGeluBackward), rather than keeping both
- *   from the forward pass;
+ *   pass recomputes it with its derivative in one fused pass from the saved pre-activation
+ *   (see scaledGeluForward), rather than keeping both from the forward pass;
  * - the linear layers' biases are added by the op that reads their product (attention,
  *   the GELU, the residual adds), and the residual gradients by the norms' backward passes.
  * On the native backend those ops are the fused kernels of core/backend/fused-ops.ts (one
@@ -78,7 +78,7 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
     // z = h/√2 for the MLP's pre-activation h; activated = z·(1 + erf z) = √2·GELU(h).
     const fc1Folded = foldNormIntoLinear(p.norm2, p.fc1, GELU_SCALE);
     // The pre-activation is kept, not the GELU's value and derivative: the backward pass
-    // recomputes both, and the block saves one [B·T, 4W] tensor less.
+    // recomputes both in one fused pass, and the block saves one [B·T, 4W] tensor less.
     const preActivation = matMul2d(n2.xHat, fc1Folded.weight);
     const { value: activated } = biasScaledGeluForward(preActivation, fc1Folded.bias, false);
     const fc2Weight = tf.mul(p.fc2.weight, GELU_SCALE) as tf.Tensor2D;
@@ -96,9 +96,8 @@ export function preNormBlock(x: tf.Tensor2D, p: PreNormBlockParams, shape: Atten
 /**
  * The backward pass of preNormBlock. Gradients in input order. Each saved tensor and each
  * activation-sized intermediate is freed as soon as its last use is done, not at the end of its
- * half: the step's memory peaked inside the last block's MLP half (tf.profile's byte snapshots),
- * where the recomputed GELU, its derivative and the products of dy are each [B·T, 4W]; the
- * derivative is now never a tensor, and dZ takes the pre-activation's buffer.
+ * half: the step's memory peaks inside the last block's MLP half (tf.profile's byte snapshots),
+ * where the recomputed GELU, its derivative and the products of dy are each [B·T, 4W].
  */
 function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlockParams, shape: AttentionShape): tf.Tensor[] {
   const [xHat1, invStd1, context, xHat2, invStd2, preActivation, fc1Bias, qkvWeight, fc1Weight, fc2Weight] = saved;
@@ -107,15 +106,13 @@ function preNormBlockBackward(dy: tf.Tensor2D, saved: tf.Tensor[], p: PreNormBlo
   // MLP half: out = a + f(z)·(W₂/√2) + b₂ with z = x̂₂·W₁′ + b₁′ and f(z) = z·(1 + erf z) = √2·GELU(h)
   const [dAttended, dGamma2, dBeta2, dW1, dB1, dW2, dB2] = tf.tidy(() => {
     // The same kernel on the same input as the forward pass: the same values, bit for bit.
-    const { value: activated } = biasScaledGeluForward(preActivation as tf.Tensor2D, fc1Bias as tf.Tensor1D, false);
+    const { value: activated, derivative: geluPrime } = biasScaledGeluForward(preActivation as tf.Tensor2D, fc1Bias as tf.Tensor1D, true);
+    tf.dispose([preActivation, fc1Bias]);
     const dW2 = tf.mul(matMul2d(activated as tf.Tensor2D, dy, true, false), GELU_SCALE);
     activated.dispose();
     const dActivated = matMul2d(dy, fc2Weight as tf.Tensor2D, false, true);
-    fc2Weight.dispose();
-    // dZ = dActivated ⊙ f′(z), with f′ recomputed in the same pass and written over the
-    // pre-activation (consumed here): two [B·T, 4W] tensors alive at this point, not three.
-    const { dz: dZ, biasGrad: dZColumnSums } = biasScaledGeluBackward(dActivated, preActivation as tf.Tensor2D, fc1Bias as tf.Tensor1D);
-    tf.dispose([dActivated, preActivation, fc1Bias]);
+    const { product: dZ, sums: dZColumnSums } = multiplyWithColumnSums(dActivated, geluPrime as tf.Tensor2D);
+    tf.dispose([dActivated, geluPrime!, fc2Weight]);
     const d = unfoldGradients(matMul2d(xHat2 as tf.Tensor2D, dZ, true, false), dZColumnSums, p.norm2, p.fc1, GELU_SCALE);
     const dXHat2 = matMul2d(dZ, fc1Weight as tf.Tensor2D, false, true);
     tf.dispose([dZ, fc1Weight]);

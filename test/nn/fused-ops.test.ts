@@ -3,9 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { fusedOpsActive, fusedOpsState, nativeInstall, setFusedOpsEnabled } from '../../core/backend';
 import { runFused } from '../../core/backend/fused';
 import { attentionBackward, attentionForward, type AttentionShape } from '../../core/nn/attention';
-import { biasScaledGeluBackward, biasScaledGeluForward } from '../../core/nn/gelu';
+import { biasScaledGeluForward } from '../../core/nn/gelu';
 import { normalise, normaliseBackward } from '../../core/nn/layer-norm';
 import { columnSums } from '../../core/nn/matmul';
+import { multiplyWithColumnSums } from '../../core/nn/multiply-column-sums';
 import { foldNormIntoLinear, unfoldGradients } from '../../core/nn/norm-folding';
 import type { DenseLayer } from '../../core/nn/dense';
 import type { LayerNorm } from '../../core/nn/layer-norm';
@@ -65,9 +66,7 @@ interface Expected {
   gelu: Float32Array;
   geluDerivative: Float32Array;
   residual: Float32Array;
-  /** d/dh Σ f(h + b)·dy, and its sums over rows. */
-  geluGrad: Float32Array;
-  geluGradColumnSums: Float32Array;
+  product: Float32Array;
   productColumnSums: Float32Array;
   context: Float32Array[];
   dQkv: Float32Array[];
@@ -157,8 +156,7 @@ function expectedOnCpu(): Expected {
       gelu: f(x).dataSync() as Float32Array,
       geluDerivative: tf.grad((h: tf.Tensor) => tf.sum(f(h)))(x).dataSync() as Float32Array,
       residual: tf.add(x, tf.add(dy, bias)).dataSync() as Float32Array,
-      geluGrad: tf.grad((h: tf.Tensor) => tf.sum(tf.mul(f(h), dy)))(x).dataSync() as Float32Array,
-      geluGradColumnSums: tf.sum(tf.grad((h: tf.Tensor) => tf.sum(tf.mul(f(h), dy)))(x), 0).dataSync() as Float32Array,
+      product: tf.mul(x, dy).dataSync() as Float32Array,
       productColumnSums: tf.sum(tf.mul(x, dy), 0).dataSync() as Float32Array,
       context: attention.map((a) => a.context),
       dQkv: attention.map((a) => a.dQkv),
@@ -178,12 +176,6 @@ function assertNear(actual: tf.Tensor, expected: Float32Array, what: string): vo
   }
   assert.ok(worst <= 1e-5 * scale + 1e-6, `${what}: max abs error ${worst} (max |expected| ${scale})`);
 }
-
-/**
- * A tensor with a buffer of its own, for an op that consumes its input: tf.clone shares the
- * buffer, and on the native backend a tensor made from an array may hold that array's memory.
- */
-const ownCopy = <T extends tf.Tensor>(t: T): T => tf.mul(t, 1) as T;
 
 const fusedBuilt = (): boolean => Boolean(nativeInstall().manifest?.fusedOps?.addon);
 
@@ -245,18 +237,11 @@ describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attenti
           });
         });
 
-        it("biasScaledGeluBackward: dy ⊙ f′(h + b) and its sums over rows, consuming h and no other input", () => {
+        it('multiplyWithColumnSums: a ⊙ g and its sums over rows', () => {
           tf.tidy(() => {
-            const x = tf.tensor2d(inputs.x, [ROWS, WIDTH]);
-            const dy = tf.tensor2d(inputs.dy, [ROWS, WIDTH]);
-            const bias = tf.tensor1d(inputs.bias);
-            const { dz, biasGrad } = biasScaledGeluBackward(dy, ownCopy(x), bias);
-            assertNear(dz, expected.geluGrad, 'dz');
-            assertNear(biasGrad, expected.geluGradColumnSums, 'column sums');
-            // The consumed h was a copy: x, dy and b keep their values.
-            assert.deepEqual(Array.from(x.dataSync()), Array.from(inputs.x), 'x changed');
-            assert.deepEqual(Array.from(dy.dataSync()), Array.from(inputs.dy), 'dy changed');
-            assert.deepEqual(Array.from(bias.dataSync()), Array.from(inputs.bias), 'b changed');
+            const { product, sums } = multiplyWithColumnSums(tf.tensor2d(inputs.x, [ROWS, WIDTH]), tf.tensor2d(inputs.dy, [ROWS, WIDTH]));
+            assertNear(product, expected.product, 'a ⊙ g');
+            assertNear(sums, expected.productColumnSums, 'column sums');
           });
         });
 
@@ -306,8 +291,7 @@ describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attenti
             const a = tf.tensor2d(values(rows * 64), [rows, 64]);
             const g = tf.tensor2d(values(rows * 64), [rows, 64]);
             const { norm, layer } = foldParams();
-            const b = tf.tensor1d(values(64, 0.5));
-            const runs = Array.from({ length: 6 }, () => [biasScaledGeluBackward(a, ownCopy(g), b).biasGrad.dataSync(), foldNormIntoLinear(norm, layer, 0.5).bias.dataSync()]);
+            const runs = Array.from({ length: 6 }, () => [multiplyWithColumnSums(a, g).sums.dataSync(), foldNormIntoLinear(norm, layer, 0.5).bias.dataSync()]);
             for (const [i, run] of runs.entries()) {
               assert.deepEqual(Array.from(run[0]!), Array.from(runs[0]![0]!), `column sums differ between run 0 and run ${i}`);
               assert.deepEqual(Array.from(run[1]!), Array.from(runs[0]![1]!), `folded bias differs between run 0 and run ${i}`);
@@ -329,7 +313,7 @@ describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attenti
               normaliseBackward(x, xHat, invStd, x);
               biasScaledGeluForward(x, bias, true);
               addBiasResidual(x, x, bias);
-              biasScaledGeluBackward(x, ownCopy(x), bias);
+              multiplyWithColumnSums(x, x);
               const { saved } = attentionForward(qkv, qkvBias, s, ATTENTION_SCALE);
               attentionBackward(dContext, saved, s, ATTENTION_SCALE);
             });
@@ -354,22 +338,6 @@ describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attenti
       assert.ok(state.threads >= 1);
     });
 
-    it('SlipkitBiasGeluGrad writes dz over h, its consumed input (one [N, F] tensor fewer alive where the step peaks)', async function () {
-      if (!fusedOpsTested()) this.skip();
-      const previous = tf.getBackend();
-      await tf.setBackend('tensorflow');
-      try {
-        tf.tidy(() => {
-          const h = ownCopy(tf.tensor2d(inputs.x, [ROWS, WIDTH]));
-          const { dz } = biasScaledGeluBackward(tf.tensor2d(inputs.dy, [ROWS, WIDTH]), h, tf.tensor1d(inputs.bias));
-          assertNear(dz, expected.geluGrad, 'dz');
-          assert.deepEqual(Array.from(h.dataSync()), Array.from(dz.dataSync()), 'h does not hold dz: the kernel allocated a fresh output');
-        });
-      } finally {
-        await tf.setBackend(previous);
-      }
-    });
-
     it('names the op and the shapes it got when they do not fit', async function () {
       if (!fusedOpsTested()) this.skip();
       assert.ok(fusedOpsState().loaded, `fused ops not loaded: ${JSON.stringify(fusedOpsState())}`);
@@ -381,7 +349,6 @@ describe('fused-op layers: LayerNorm, GELU, residual, gradient products, attenti
           assert.throws(() => runFused('SlipkitBiasResidual', [x, x, tf.zeros([5])]), /SlipkitBiasResidual: expected x and h \[\.\.\., D\] of one shape and b \[D\], got \[4,6\], \[4,6\], \[5\]/);
           assert.throws(() => runFused('SlipkitAttention', [x, tf.zeros([6])], { heads: 4, tokens: 2 }), /SlipkitAttention: expected qkv \[B·T, 3·W\].*got \[4,6\]/);
           assert.throws(() => runFused('SlipkitLayerNorm', [tf.zeros([4, 6], 'int32')], { eps: 1e-5 }), /input 0 is int32/);
-          assert.throws(() => runFused('SlipkitBiasGeluGrad', [x, tf.zeros([4, 5]), tf.zeros([5])]), /SlipkitBiasGeluGrad: expected dy and h \[\.\.\., F\] of one shape and b \[F\], got \[4,6\], \[4,5\] and \[5\]/);
         });
       } finally {
         await tf.setBackend(previous);

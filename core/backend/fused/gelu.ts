@@ -23,37 +23,10 @@ export const BIAS_GELU_WITH_DERIVATIVE = defineFusedKernel({
   reference: ([h, b]) => scaledGeluReference(tf.add(h!, b!), true),
 });
 
-/**
- * SlipkitBiasGeluGrad: dz = dy ⊙ f′(h + b) for dy, h [..., F] and b [F], and dz's sums over
- * rows [F] (the bias's gradient), one pass that recomputes f′ rather than reading it from a
- * tensor. Its h input is consumed: a backend's kernel may write dz over h's buffer (the native
- * one does), so that buffer must have no other reader: h is an op's output, not a tensor made
- * from an array (whose memory the native backend may share) nor one sharing its buffer with
- * another that is still read (tf.clone, a reshape). Not differentiable (it has no registered gradient):
- * it is a backward pass, called by hand-written ones.
- */
-export const BIAS_GELU_GRAD = defineFusedKernel({
-  name: 'SlipkitBiasGeluGrad',
-  outputs: 2,
-  reference: ([dy, h, b]) => {
-    const dz = tf.mul(dy!, scaledGeluReference(tf.add(h!, b!), true)[1]!);
-    return [dz, tf.sum(tf.reshape(dz, [-1, dz.shape[dz.rank - 1]!]), 0)];
-  },
-});
-
 /** f(h + b) and, when asked, f′(h + b), as one kernel. */
 export function biasScaledGelu<T extends tf.Tensor>(h: T, bias: tf.Tensor1D, withDerivative: boolean): { value: T; derivative?: T } {
   const [value, derivative] = runFused(withDerivative ? BIAS_GELU_WITH_DERIVATIVE.name : BIAS_GELU.name, [h, bias]) as T[];
   return { value: value!, derivative };
-}
-
-/**
- * dy ⊙ f′(h + b) and its sums over rows, as one kernel (SlipkitBiasGeluGrad). Consumes h: the
- * caller disposes it afterwards and reads it no more (on the native backend dz is h's buffer).
- */
-export function biasScaledGeluGrad<T extends tf.Tensor>(dy: T, h: T, bias: tf.Tensor1D): { dz: T; biasGrad: tf.Tensor1D } {
-  const [dz, biasGrad] = runFused(BIAS_GELU_GRAD.name, [dy, h, bias]);
-  return { dz: dz as T, biasGrad: biasGrad as tf.Tensor1D };
 }
 
 /** Row sums over every axis but the last: a bias gradient. */

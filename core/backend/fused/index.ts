@@ -17,8 +17,8 @@ for (const config of [...LAYER_NORM_GRADIENTS, ...GELU_GRADIENTS, ...RESIDUAL_GR
 
 export { adamwUpdate, type AdamWAttrs } from './adamw';
 export { attention, attentionGrad, MASKED_SCORE, type AttentionAttrs } from './attention';
-export { columnSums } from './column-sums';
-export { biasScaledGelu, biasScaledGeluGrad, scaledGeluReference } from './gelu';
+export { columnSums, mulColumnSums } from './column-sums';
+export { biasScaledGelu, scaledGeluReference } from './gelu';
 export { normaliseRows, normaliseRowsBackward } from './layer-norm';
 export { foldNorm, unfoldNormGrad } from './norm-folding';
 export { biasResidual } from './residual';

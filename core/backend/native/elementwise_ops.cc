@@ -1,5 +1,5 @@
-// slipkit fused ops: bias + GELU (with its derivative), bias + residual, the bias + GELU's
-// backward pass with its bias gradient, and column sums; each one pass over memory.
+// slipkit fused ops: bias + GELU (with its derivative), bias + residual, and a product with
+// its column sums; each one pass over memory.
 
 #include <unsupported/Eigen/SpecialFunctions>
 
@@ -75,45 +75,27 @@ void computeBiasResidual(void*, TF_OpKernelContext* ctx) {
 }
 
 // ---------------------------------------------------------------------------------------
-// SlipkitBiasGeluGrad(dy, h, b) → dz = dy ⊙ f′(h + b) and its sums over rows: the MLP's backward
-// pass through the bias + GELU, recomputing f′ in registers instead of reading a derivative
-// tensor written by another pass, with fc1's bias gradient in the same pass.
-//
-// dz is written over h and returned as an output that shares its buffer (the op's contract,
-// core/backend/fused/gelu.ts: its h input is consumed). The caller is the pre-LN block's
-// backward pass, whose saved pre-activation has no other reader by then; a fresh dz would keep
-// three [tokens, 4W] tensors alive at once where the step's memory peaks.
+// SlipkitMulColumnSums(a, g) → a ⊙ g and its sums over rows: the gradient through an
+// element-wise derivative g (e.g. the GELU's) together with the bias gradient it gives, in
+// one pass instead of a multiply and a reduction that reads the product back.
 
-void computeBiasGeluGrad(void*, TF_OpKernelContext* ctx) {
+void computeMulColumnSums(void*, TF_OpKernelContext* ctx) {
   std::vector<Input> in;
   if (!readInputs(ctx, in)) return;
-  const Input &dy = in[0], &h = in[1], &b = in[2];
-  if (h.rank() < 1 || !sameShape(dy, h) || b.rank() != 1 || b.dim(0) != h.width()) {
-    return fail(ctx, "SlipkitBiasGeluGrad: expected dy and h [..., F] of one shape and b [F], got " + shapeText(dy) + ", " + shapeText(h) + " and " +
-                         shapeText(b));
-  }
-  const int64_t f = h.width(), rows = f == 0 ? 0 : h.size() / f;
-  Output sums;
-  if (!allocate(ctx, 1, {f}, sums)) return;
-  const float *pdy = dy.data(), *pb = b.data();
-  float* pz = const_cast<float*>(h.data());  // in place: see above
-  const float twoOverSqrtPi = static_cast<float>(2.0 / std::sqrt(M_PI));
-  Row(sums.data(), f) = forRowsSummingColumns(rows, f, [&](int64_t begin, int64_t end, Eigen::ArrayXf& partial) {
-    alignas(64) float zBuf[kBlock];
+  const Input &a = in[0], &g = in[1];
+  if (a.rank() < 1 || !sameShape(a, g)) return fail(ctx, "SlipkitMulColumnSums: expected a and g of one shape, got " + shapeText(a) + " and " + shapeText(g));
+  const int64_t d = a.width(), rows = a.size() / d;
+  Output product, sums;
+  if (!allocate(ctx, 0, a.shape(), product) || !allocate(ctx, 1, {d}, sums)) return;
+  const float *pa = a.data(), *pg = g.data();
+  float *pp = product.data(), *ps = sums.data();
+  Row(ps, d) = forRowsSummingColumns(rows, d, [&](int64_t begin, int64_t end, Eigen::ArrayXf& partial) {
     for (int64_t r = begin; r < end; ++r) {
-      for (int64_t j = 0; j < f; j += kBlock) {
-        const int64_t n = std::min<int64_t>(kBlock, f - j);
-        Row z(zBuf, n), out(pz + r * f + j, n);
-        z = ConstRow(pz + r * f + j, n) + ConstRow(pb + j, n);
-        // f′(z) in the order of SlipkitBiasGeluWithDerivative, so dz has the bits of dy ⊙ f′.
-        out = ConstRow(pdy + r * f + j, n) * ((1.0f + z.erf()) + z * (twoOverSqrtPi * (-z.square()).exp()));
-        partial.segment(j, n) += out;
-      }
+      Row out(pp + r * d, d);
+      out = ConstRow(pa + r * d, d) * ConstRow(pg + r * d, d);
+      partial += out;
     }
   });
-  Status st;
-  TF_SetOutput(ctx, 0, h.tensor, st.s);
-  if (!st.ok()) return TF_OpKernelContext_Failure(ctx, st.s);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -142,7 +124,7 @@ std::vector<OpSpec> elementwiseOps() {
       {"SlipkitBiasGelu", {"h: float", "b: float"}, {"value: float"}, {}, sameAsFirstInput, noState, computeBiasGelu, noDelete},
       {"SlipkitBiasGeluWithDerivative", {"h: float", "b: float"}, {"value: float", "derivative: float"}, {}, firstInputTwice, noState, computeBiasGelu, noDelete},
       {"SlipkitBiasResidual", {"x: float", "h: float", "b: float"}, {"y: float"}, {}, sameAsFirstInput, noState, computeBiasResidual, noDelete},
-      {"SlipkitBiasGeluGrad", {"dy: float", "h: float", "b: float"}, {"dz: float", "sums: float"}, {}, unknownShapes, noState, computeBiasGeluGrad, noDelete},
+      {"SlipkitMulColumnSums", {"a: float", "g: float"}, {"product: float", "sums: float"}, {}, unknownShapes, noState, computeMulColumnSums, noDelete},
       {"SlipkitColumnSums", {"x: float"}, {"sums: float"}, {}, unknownShapes, noState, computeColumnSums, noDelete},
   };
 }

@@ -18,7 +18,7 @@ const count = (t: tf.TensorInfo): number => t.shape.reduce((a, b) => a * b, 1);
 const width = (t: tf.TensorInfo): number => t.shape[t.shape.length - 1]!;
 
 /** A&S 7.1.26 erf (|error| < 1.5e-7), the formula tfjs's own erf kernels use. */
-export const ERF = /* wgsl */ `
+const ERF = /* wgsl */ `
 fn erf_as(x: f32) -> f32 {
   let s = sign(x);
   let a = abs(x);

@@ -8,7 +8,7 @@ import '../fused';
 import { registerFusedImplementation, type FusedImplementation } from '../fused/registry';
 import { attentionGradWgsl, attentionWgsl } from './attention';
 import { adamwWgsl, biasGeluWgsl, biasResidualWgsl } from './elementwise';
-import { biasGeluGradWgsl, foldNormWgsl, layerNormGradWgsl, layerNormWgsl } from './rows';
+import { foldNormWgsl, layerNormGradWgsl, layerNormWgsl, mulColumnSumsWgsl } from './rows';
 
 export const WGSL_KERNELS: Readonly<Record<string, FusedImplementation>> = {
   SlipkitLayerNorm: layerNormWgsl,
@@ -17,7 +17,7 @@ export const WGSL_KERNELS: Readonly<Record<string, FusedImplementation>> = {
   SlipkitBiasGelu: biasGeluWgsl(false),
   SlipkitBiasGeluWithDerivative: biasGeluWgsl(true),
   SlipkitBiasResidual: biasResidualWgsl,
-  SlipkitBiasGeluGrad: biasGeluGradWgsl,
+  SlipkitMulColumnSums: mulColumnSumsWgsl,
   SlipkitFoldNorm: foldNormWgsl,
   SlipkitAttention: attentionWgsl,
   SlipkitAttentionGrad: attentionGradWgsl,

@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { FusedAttrs } from '../fused/registry';
-import { ERF } from './elementwise';
 import { runWgsl, workgroupsFor, type WgslKernel } from './runner';
 
 /*
@@ -82,33 +81,24 @@ ${ROW}
 const layerNormGradPlain = layerNormGrad(false);
 const layerNormGradAdd = layerNormGrad(true);
 
-/**
- * dz = dy ⊙ f′(h + b) and its sums over rows (SlipkitBiasGeluGrad): one invocation per column
- * walks the rows in order. dz is a fresh buffer (the op's contract allows writing over h; this
- * kernel does not need to).
- */
-const biasGeluGrad: WgslKernel = {
-  key: 'slipkit-bias-gelu-grad',
+/** a ⊙ g and its sums over rows: one invocation per column walks the rows in order. */
+const mulColumnSums: WgslKernel = {
+  key: 'slipkit-mul-column-sums',
   code: /* wgsl */ `
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read> h: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dz: array<f32>;
-@group(0) @binding(4) var<storage, read_write> sums: array<f32>;
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> product: array<f32>;
+@group(0) @binding(3) var<storage, read_write> sums: array<f32>;
 struct U { rows: u32, d: u32 }
-@group(0) @binding(5) var<uniform> u: U;
-${ERF}
+@group(0) @binding(4) var<uniform> u: U;
 @compute @workgroup_size(${LANES})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;
   if (c >= u.d) { return; }
-  let bc = b[c];
   var s = 0.0;
   for (var r = 0u; r < u.rows; r++) {
-    let i = r * u.d + c;
-    let z = h[i] + bc;
-    let p = dy[i] * ((erf_as(z) + 1.0) + z * exp(${Math.log(2 / Math.sqrt(Math.PI))} - z * z));
-    dz[i] = p;
+    let p = a[r * u.d + c] * g[r * u.d + c];
+    product[r * u.d + c] = p;
     s += p;
   }
   sums[c] = s;
@@ -130,9 +120,9 @@ export function layerNormGradWgsl(inputs: tf.TensorInfo[], _attrs: FusedAttrs, b
   return runWgsl(backend, inputs.length === 4 ? layerNormGradAdd : layerNormGradPlain, inputs, [inputs[0]!.shape], [rows, d], workgroupsFor(rows, 1));
 }
 
-export function biasGeluGradWgsl([dy, h, b]: tf.TensorInfo[], _attrs: FusedAttrs, backend: unknown): tf.TensorInfo[] {
-  const [rows, d] = rowsAndWidth(h!);
-  return runWgsl(backend, biasGeluGrad, [dy!, h!, b!], [h!.shape, [d]], [rows, d], [Math.ceil(d / LANES)]);
+export function mulColumnSumsWgsl([a, g]: tf.TensorInfo[], _attrs: FusedAttrs, backend: unknown): tf.TensorInfo[] {
+  const [rows, d] = rowsAndWidth(a!);
+  return runWgsl(backend, mulColumnSums, [a!, g!], [a!.shape, [d]], [rows, d], [Math.ceil(d / LANES)]);
 }
 
 /** A LayerNorm folded into the next linear layer: one invocation per output column walks the input rows. */
