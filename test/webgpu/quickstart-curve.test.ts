@@ -13,11 +13,13 @@ const STEPS = 30;
  * other summation orders; lavapipe is not even deterministic from run to run: three webgpu runs
  * of this test part by 1e-7 from step 4), and training amplifies the differences until single
  * steps' losses part by up to 2e-2 at step 30, for two CPU backends (tensorflow against tfjs's
- * cpu) as for webgpu against tensorflow. Where the amplification sets in moves from run to run:
- * measured against tensorflow at step 13 (7.8e-7 at step 12, then 2e-5, 1.5e-4; 2026-12-06,
- * three webgpu runs), and within the first 11 steps in one CI run (3.3e-4), so step-for-step
- * agreement is asked of the first 5 steps only, where the learning rate is still below 1.1e-4
- * of the warm-up (every run measured: at most 6e-7). After those: the same mean loss over each
+ * cpu) as for webgpu against tensorflow. Where the amplification sets in moves with the build
+ * and the run (2026-12-06): at step 13 in three webgpu runs against tensorflow with its fused ops
+ * off (7.8e-7 at step 12, then 2e-5, 1.5e-4), at steps 9–10 with a trial fused GELU kernel
+ * (2.2e-6 at step 8, then 4.8e-5, 2.6e-4), at steps 15–19 in a CI run, and within the first
+ * 11 steps in another CI run (3.3e-4). So step-for-step agreement is asked of the first 5 steps
+ * only, where the learning rate is still below 1.1e-4 of the warm-up (every run measured: at
+ * most 6e-7). After those: the same mean loss over each
  * window of 10 steps, measured at most 2.1e-5 apart for steps 1–10, 3.4e-6 to 7.3e-4 for
  * steps 11–20 and 1.1e-4 to 3.6e-3 for steps 21–30 (nine runs, 2026-12-05 and -06; the 3.6e-3
  * failed CI against the 3e-3 asked before), so 1e-2 leaves room for that spread and still fails
