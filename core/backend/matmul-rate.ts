@@ -15,8 +15,8 @@ export interface MatmulRate {
 /**
  * Multiplies two random size×size float32 matrices repeatedly on the selected backend until
  * `budgetMs` has passed (at least `minReps` times), reading an entry of each product back so
- * that lazy or asynchronous backends are timed to completion. One warm-up run (kernel compilation, memory
- * pools) is not timed. Tensor count is unchanged afterwards.
+ * that lazy or asynchronous backends are timed to completion. One warm-up run (kernel
+ * compilation, memory pools) is not timed. Tensor count is unchanged afterwards.
  */
 export async function measureMatmulRate(size: number, budgetMs = 1000, minReps = 2): Promise<MatmulRate> {
   const [a, b] = tf.tidy(() => [tf.randomUniform([size, size], -1, 1, 'float32', 1), tf.randomUniform([size, size], -1, 1, 'float32', 2)]);
